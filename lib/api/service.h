@@ -1,0 +1,36 @@
+// The daemon's command handlers behind the control socket: decodes each request,
+// checks it, runs it against the store and streams the answer (see docs/protocol.md).
+// Thread-safety: handle() runs concurrently, one call per connection thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api/server.h"
+#include "config/config.h"
+#include "ingest/writer.h"
+#include "store/store.h"
+
+namespace hokan::api {
+
+class Service {
+ public:
+  Service(std::shared_ptr<const config::Config> config, store::Store& store, ingest::Writer& writer);
+  ~Service();
+
+  void handle(const Caller& caller, const std::string& request, Responder& out);
+
+  // Swaps the configuration used by requests that start after the call (SIGHUP).
+  void set_config(std::shared_ptr<const config::Config> config);
+  // Ends long-running requests (live follow) so the daemon can stop.
+  void shutdown();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hokan::api

@@ -1,0 +1,206 @@
+#include "cli/hokanctl.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "api/protocol.h"
+#include "cli/args.h"
+#include "cli/format.h"
+#include "config/config.h"
+
+namespace hokan::cli {
+using nlohmann::json;
+namespace {
+
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUnavailable = 69;
+
+constexpr const char* kUsage =
+    "usage: hokanctl [--socket PATH | --config FILE] COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  query    --purpose TEXT [--since T] [--until T] [--category C] [--host H]\n"
+    "           [--app A] [--user U] [--ip ADDR] [--grep TEXT | --regex RE] [--limit N]\n"
+    "           [--reverse] [--format table|json|csv|raw] [--count]\n"
+    "  status   what the daemon has written and holds\n"
+    "\n"
+    "Times: 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday,\n"
+    "-2h, +1h, -30min, -7d (the daemon's time zone unless an offset is given).\n"
+    "Repeated --host/--app/--user/--ip/--category: OR within one, AND across them.\n";
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "hokanctl: %s\n(hokanctl --help for usage)\n", message.c_str());
+  return kExitUsage;
+}
+
+// Sends one request and dispatches the answer frames. Returns the exit code.
+class Session {
+ public:
+  using EventSink = std::function<void(const json&, std::string_view)>;
+
+  int run(const std::string& socket, const json& request, const EventSink& on_event,
+          json* done_out = nullptr, json* result_out = nullptr) {
+    auto fd = api::connect_unix(socket);
+    if (!fd) {
+      std::fprintf(stderr, "hokanctl: %s\n", fd.error().message.c_str());
+      return kExitUnavailable;
+    }
+    int code = exchange(*fd, request, on_event, done_out, result_out);
+    ::close(*fd);
+    return code;
+  }
+
+ private:
+  int exchange(int fd, const json& request, const EventSink& on_event, json* done_out, json* result_out) {
+    if (auto sent = api::write_frame(fd, request.dump()); !sent) {
+      std::fprintf(stderr, "hokanctl: %s\n", sent.error().message.c_str());
+      return kExitUnavailable;
+    }
+    bool progress_shown = false;
+    bool tty = ::isatty(STDERR_FILENO);
+    while (true) {
+      auto frame = api::read_frame(fd);
+      if (!frame) {
+        if (progress_shown) std::fputs("\r\033[K", stderr);
+        std::fprintf(stderr, "hokanctl: the daemon closed the connection before finishing\n");
+        return kExitFailed;
+      }
+      // Records pass through as the daemon wrote them; only their object is parsed.
+      if (frame->starts_with("{\"event\":")) {
+        std::string_view text(*frame);
+        text = text.substr(9, text.size() - 10);
+        json record = json::parse(text, nullptr, false);
+        if (progress_shown) {
+          std::fputs("\r\033[K", stderr);
+          progress_shown = false;
+        }
+        on_event(record, text);
+        continue;
+      }
+      json message = json::parse(*frame, nullptr, false);
+      if (message.is_discarded()) {
+        std::fprintf(stderr, "hokanctl: unreadable answer from the daemon\n");
+        return kExitFailed;
+      }
+      if (auto it = message.find("progress"); it != message.end()) {
+        if (tty) {
+          std::fprintf(stderr, "\r\033[Kscanning... at %s, %s examined, %s matched",
+                       it->value("at", "").c_str(), std::to_string(it->value("examined", 0ull)).c_str(),
+                       std::to_string(it->value("matched", 0ull)).c_str());
+          progress_shown = true;
+        }
+        continue;
+      }
+      if (progress_shown) {
+        std::fputs("\r\033[K", stderr);
+        progress_shown = false;
+      }
+      if (auto it = message.find("line"); it != message.end()) {
+        std::printf("%s\n", it->get<std::string>().c_str());
+      } else if (auto it2 = message.find("result"); it2 != message.end()) {
+        if (result_out) *result_out = *it2;
+      } else if (auto it3 = message.find("error"); it3 != message.end()) {
+        std::fprintf(stderr, "hokanctl: %s\n", it3->get<std::string>().c_str());
+        return kExitFailed;
+      } else if (auto it4 = message.find("done"); it4 != message.end()) {
+        if (done_out) *done_out = *it4;
+        return 0;
+      }
+    }
+  }
+};
+
+const ArgSpec kSpec{
+    {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip",
+     "grep", "regex", "limit", "format"},
+    {"reverse", "count", "help"},
+};
+
+int query(const std::string& socket, const Args& args) {
+  if (args.has("grep") && args.has("regex")) return usage_error("give --grep or --regex, not both");
+  json request = {{"op", "query"}};
+  for (const char* single : {"purpose", "since", "until", "grep", "regex"})
+    if (args.has(single)) request[single] = args.value(single);
+  for (const char* many : {"category", "host", "app", "user", "ip"})
+    if (args.has(many)) request[many] = args.values(many);
+  if (args.has("limit")) {
+    char* end = nullptr;
+    std::string text = args.value("limit");
+    unsigned long long n = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end || text[0] == '-') return usage_error("--limit needs a number, got \"" + text + "\"");
+    request["limit"] = n;
+  }
+  request["reverse"] = args.flags.contains("reverse");
+  bool count = args.flags.contains("count");
+  request["count"] = count;
+  auto formatter = RecordFormatter::create(args.value("format", "table"), stdout);
+  if (!formatter) return usage_error(formatter.error().message);
+  json done;
+  int code = Session().run(socket, request,
+                           [&](const json& r, std::string_view text) { (*formatter)->record(r, text); }, &done);
+  if (count) {
+    if (code == 0) std::printf("%llu\n", done.value("count", 0ull));
+  } else {
+    (*formatter)->finish();
+  }
+  return code;
+}
+
+int status(const std::string& socket) {
+  json result;
+  int code = Session().run(socket, {{"op", "status"}}, [](const json&, std::string_view) {}, nullptr, &result);
+  if (code == 0) std::printf("%s\n", result.dump(2).c_str());
+  return code;
+}
+
+}  // namespace
+
+std::string resolve_socket(const std::string& socket_option, const std::string& config_option,
+                           std::string& error) {
+  if (!socket_option.empty()) return socket_option;
+  if (const char* env = std::getenv("HOKAN_SOCKET"); env && *env) return env;
+  if (!config_option.empty()) {
+    auto loaded = config::load_file(config_option);
+    if (!loaded.config) {
+      error = loaded.errors.empty() ? "cannot load " + config_option : loaded.errors.front();
+      return {};
+    }
+    return loaded.config->listen.control;
+  }
+  const std::string system_socket = "/run/hokan/hokan.sock";
+  const std::string default_build = "./var/hokan.sock";
+  std::error_code ec;
+  if (!std::filesystem::exists(system_socket, ec) && std::filesystem::exists(default_build, ec))
+    return default_build;
+  return system_socket;
+}
+
+int run_hokanctl(const std::vector<std::string>& argv) {
+  auto args = parse_args(argv, kSpec);
+  if (!args) return usage_error(args.error().message);
+  if (args->flags.contains("help") || args->positional.empty()) {
+    std::fputs(kUsage, args->positional.empty() && !args->flags.contains("help") ? stderr : stdout);
+    return args->flags.contains("help") ? 0 : kExitUsage;
+  }
+  std::string error;
+  std::string socket = resolve_socket(args->value("socket"), args->value("config"), error);
+  if (socket.empty()) {
+    std::fprintf(stderr, "hokanctl: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  const std::string& command = args->positional.front();
+  if (command == "query") {
+    if (args->positional.size() > 1) return usage_error("unexpected argument \"" + args->positional[1] + "\"");
+    return query(socket, *args);
+  }
+  if (command == "status") return status(socket);
+  return usage_error("unknown command \"" + command + "\"");
+}
+
+}  // namespace hokan::cli

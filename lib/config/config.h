@@ -1,0 +1,173 @@
+// hokan's configuration: one typed struct loaded from TOML and validated at start-up.
+// Every problem is reported as "file:line:col: key: what is wrong", all of them, not
+// just the first. Thread-safety: a loaded Config is an immutable value; share it by
+// shared_ptr<const Config> and swap the pointer on reload.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/timezone.h"
+
+namespace hokan::config {
+
+// A retention period as written: "365d", "4w", "6m" (calendar months), "1y" (calendar
+// years), "0d" (at once).
+struct Period {
+  enum class Unit { days, weeks, months, years };
+  int64_t count = 0;
+  Unit unit = Unit::days;
+  std::string text;  // as written, for receipts and messages
+};
+
+// An IPv4 or IPv6 network in CIDR form ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7").
+struct Network {
+  std::string text;
+  bool v6 = false;
+  uint8_t bytes[16] = {};  // network address, first 4 used for IPv4
+  int prefix = 0;
+};
+
+// What a [[category]] rule matches; every non-empty list must match (AND), and a value
+// matches when it equals any entry of its list (OR).
+struct Match {
+  std::vector<int> facility;       // from names: "auth", "local0", ...
+  std::vector<int> severity;       // from names: "err", "warning", ...
+  std::vector<std::string> app;
+  std::vector<std::string> host;
+  std::vector<std::string> msgid;
+  std::vector<std::string> sd_id;
+  std::vector<Network> source;     // the peer address of the sender
+  std::string regex;               // RE2 over the message text, empty = none
+  bool empty() const;
+};
+
+struct Category {
+  std::string name;                 // [a-z0-9_-]{1,48}
+  enum class Kind { event, object } kind = Kind::event;
+  std::optional<Period> retention;  // required unless retention_by_outcome is given
+  enum class Starts { event_time, case_closed } starts = Starts::event_time;
+  std::map<std::string, Period> retention_by_host;
+  std::map<std::string, Period> retention_by_camera;
+  std::map<std::string, Period> retention_by_outcome;  // "default" key allowed
+  Match match;
+  bool disclosable = true;
+  bool erasable = true;
+  int line = 0;  // where it was defined, for messages
+};
+
+struct Role {
+  std::string name;
+  std::vector<std::string> users;       // Unix user names
+  std::vector<std::string> groups;      // Unix group names
+  std::vector<std::string> actions;     // query export hold erase purge admin
+  std::vector<std::string> categories;  // names or "*"
+};
+
+struct ExtractRuleConfig {
+  std::string name;
+  std::string app;
+  std::string pattern;
+};
+
+struct Sender {
+  std::string name;
+  std::string token_sha256;             // hex SHA-256 of the bearer token, never the token
+  std::vector<std::string> categories;  // empty = any object category
+};
+
+struct TlsListener {
+  std::string address;
+  std::string cert, key, ca;
+};
+
+// A [purge] schedule: "daily HH:MM" (local time) or "every Nh" / "every Nm" (counted
+// from local midnight, so "every 6h" runs at 00:00, 06:00, 12:00 and 18:00).
+struct Schedule {
+  enum class Kind { daily, every } kind = Kind::daily;
+  int minute_of_day = 180;     // daily
+  int64_t interval_s = 86400;  // every; 86400 for daily
+  std::string text = "daily 03:00";
+};
+
+struct Config {
+  std::string source_name;  // file path, or "<embedded default>"
+
+  struct Daemon {
+    std::string state_dir = "./var";
+    std::string timezone = "Asia/Tokyo";
+    std::string log_level = "info";  // trace debug info warn error critical off
+  } daemon;
+  std::shared_ptr<const core::TimeZone> zone;  // loaded from daemon.timezone
+
+  struct Listen {
+    std::vector<std::string> udp;  // "host:port", "[v6]:port"; port 0 = any free
+    std::vector<std::string> tcp;
+    std::vector<TlsListener> tls;
+    std::vector<std::string> relp;
+    std::string http;              // empty = no HTTP listener
+    std::string control = "./var/hokan.sock";
+    uint32_t control_mode = 0660;
+    std::string control_group;     // empty = the daemon's group
+  } listen;
+
+  struct Storage {
+    enum class Sync { always, batch, none } sync = Sync::batch;
+    uint32_t max_message_bytes = 65536;
+    int64_t clock_skew_seconds = 300;
+    uint64_t max_object_bytes = 1ull << 30;
+  } storage;
+
+  struct Purge {
+    Schedule schedule;
+  } purge;
+
+  struct Ledger {
+    Period retention{10, Period::Unit::years, "10y"};
+  } ledger;
+
+  struct Audit {
+    Period retention{3, Period::Unit::years, "3y"};
+  } audit;
+
+  std::string default_category = "operation";
+  std::vector<Category> categories;
+  std::vector<Role> roles;
+  std::vector<ExtractRuleConfig> extracts;
+  std::vector<Sender> senders;
+
+  const Category* find_category(std::string_view name) const;
+};
+
+// Loads and validates a TOML file. On failure returns every problem, one per line,
+// each "file:line:col: key: what is wrong" (the key as a dotted path, with the array
+// index for tables in arrays: "category[2].retention"). Unknown keys are errors.
+// Blocking: reads the file and the time zone file.
+struct LoadResult {
+  std::shared_ptr<const Config> config;  // null when errors is not empty
+  std::vector<std::string> errors;
+};
+LoadResult load_file(const std::string& path);
+// Same for TOML text already in memory; `source_name` is used in messages.
+LoadResult load_string(std::string_view toml, const std::string& source_name);
+
+// Parsers for the value forms above, shared with the code that uses them. Errors: a
+// one-line reason (without file position).
+[[nodiscard]] Result<Period> parse_period(std::string_view text);
+[[nodiscard]] Result<Schedule> parse_schedule(std::string_view text);
+// "300s", "5min", "1h", "2d" -> seconds.
+[[nodiscard]] Result<int64_t> parse_duration_seconds(std::string_view text);
+[[nodiscard]] Result<Network> parse_network(std::string_view text);
+
+// The embedded default (equal to conf/hokan.toml but for loopback addresses, high
+// ports and state under ./var). Always valid.
+std::shared_ptr<const Config> embedded_default();
+std::string_view embedded_default_text();
+
+}  // namespace hokan::config

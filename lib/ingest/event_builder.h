@@ -1,0 +1,41 @@
+// Turns one received syslog frame into a stored Event: parse, extract fields, check the
+// claimed time against the clock, classify. Runs on I/O threads. Thread-safety:
+// immutable after construction; build() is const and re-entrant.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+#include "ingest/classifier.h"
+#include "store/event.h"
+#include "syslog/extract.h"
+
+namespace hokan::ingest {
+
+struct Source {
+  std::string text;  // "ip:port", recorded with the event
+  PeerAddress address;
+};
+
+class EventBuilder {
+ public:
+  EventBuilder(std::shared_ptr<const config::Config> config,
+               std::shared_ptr<const Classifier> classifier,
+               std::shared_ptr<const syslog::Extractor> extractor);
+
+  // `truncated`: the framer cut the frame at max_message_bytes. Never fails: an
+  // unparseable line becomes a malformed event that keeps the raw bytes.
+  store::Event build(std::string_view frame, const Source& source, int64_t received_us,
+                     bool truncated) const;
+
+ private:
+  std::shared_ptr<const config::Config> config_;
+  std::shared_ptr<const Classifier> classifier_;
+  std::shared_ptr<const syslog::Extractor> extractor_;
+  int64_t clock_skew_us_;
+};
+
+}  // namespace hokan::ingest

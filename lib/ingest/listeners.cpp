@@ -1,0 +1,261 @@
+#include "ingest/listeners.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <mutex>
+
+#include "core/time_format.h"
+#include "syslog/framing.h"
+
+namespace hokan::ingest {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+using asio::ip::udp;
+constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
+
+Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& text) {
+  std::string host;
+  std::string_view port;
+  if (text.starts_with('[')) {
+    auto close = text.find("]:");
+    if (close == std::string::npos) return fail(Errc::invalid_argument, "bad address \"" + text + "\": expected [v6]:port");
+    host = text.substr(1, close - 1);
+    port = std::string_view(text).substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos) return fail(Errc::invalid_argument, "bad address \"" + text + "\": expected host:port");
+    host = text.substr(0, colon);
+    port = std::string_view(text).substr(colon + 1);
+  }
+  unsigned value = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (ec != std::errc{} || p != port.data() + port.size() || value > 65535)
+    return fail(Errc::invalid_argument, "bad address \"" + text + "\": bad port");
+  return std::pair{host, static_cast<uint16_t>(value)};
+}
+
+namespace {
+
+PeerAddress peer_of(const asio::ip::address& a) {
+  PeerAddress p;
+  if (a.is_v4()) {
+    auto b = a.to_v4().to_bytes();
+    std::copy(b.begin(), b.end(), p.bytes);
+  } else {
+    p.v6 = true;
+    auto b = a.to_v6().to_bytes();
+    std::copy(b.begin(), b.end(), p.bytes);
+  }
+  return p;
+}
+
+template <typename Endpoint>
+Source source_of(const Endpoint& ep) {
+  auto address = ep.address();
+  std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return Source{text + ":" + std::to_string(ep.port()), peer_of(address)};
+}
+
+template <typename Endpoint>
+std::string endpoint_text(const Endpoint& ep) {
+  auto address = ep.address();
+  std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return text + ":" + std::to_string(ep.port());
+}
+
+}  // namespace
+
+struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
+  asio::io_context& io;
+  Writer& writer;
+  std::size_t max_message_bytes;
+  mutable std::mutex builder_mutex;
+  std::shared_ptr<const EventBuilder> builder;
+  ListenerCounters counters;
+  std::vector<std::unique_ptr<udp::socket>> udp_sockets;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::string> endpoints;
+  std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
+
+  Impl(asio::io_context& io_, Writer& writer_, std::size_t max_bytes)
+      : io(io_), writer(writer_), max_message_bytes(max_bytes) {}
+
+  std::shared_ptr<const EventBuilder> current_builder() const {
+    std::lock_guard lock(builder_mutex);
+    return builder;
+  }
+
+  void count(const store::Event& e, std::size_t bytes) {
+    counters.received.fetch_add(1, std::memory_order_relaxed);
+    counters.received_bytes.fetch_add(bytes, std::memory_order_relaxed);
+    if (e.malformed) counters.malformed.fetch_add(1, std::memory_order_relaxed);
+    if (e.truncated) counters.truncated.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // Waits (without reading more) until the writer takes the batch: TCP backpressure.
+  awaitable<void> submit(std::vector<store::Event>& batch) {
+    asio::steady_timer timer(io);
+    while (!writer.try_submit(batch)) {
+      timer.expires_after(std::chrono::milliseconds(1));
+      co_await timer.async_wait(as_tuple_awaitable);
+    }
+  }
+
+  awaitable<void> udp_loop(udp::socket& socket) {
+    std::vector<char> buffer(std::max<std::size_t>(max_message_bytes, 65536));
+    std::vector<store::Event> batch;
+    udp::endpoint peer;
+    while (socket.is_open()) {
+      auto [ec, n] = co_await socket.async_receive_from(asio::buffer(buffer), peer, as_tuple_awaitable);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !socket.is_open()) break;
+        continue;
+      }
+      auto frame_builder = current_builder();
+      int64_t now = core::now_us();
+      // Drain what the kernel already holds so the writer sees batches, not single events.
+      for (int more = 0; more < 512; ++more) {
+        std::size_t len = std::min(n, max_message_bytes);
+        auto e = frame_builder->build(std::string_view(buffer.data(), len), source_of(peer), now, n > max_message_bytes);
+        count(e, n);
+        batch.push_back(std::move(e));
+        boost::system::error_code again;
+        socket.non_blocking(true);
+        n = socket.receive_from(asio::buffer(buffer), peer, 0, again);
+        socket.non_blocking(false);
+        if (again) break;
+      }
+      std::size_t size = batch.size();
+      if (!writer.try_submit(batch)) {
+        counters.udp_drops.fetch_add(size, std::memory_order_relaxed);
+        batch.clear();
+      }
+    }
+  }
+
+  awaitable<void> tcp_session(tcp::socket socket) {
+    counters.connections.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    auto remote = socket.remote_endpoint(ignored);
+    Source source = source_of(remote);
+    syslog::StreamFramer framer(max_message_bytes);
+    std::vector<char> buffer(256 * 1024);
+    std::vector<store::Event> batch;
+    while (true) {
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), as_tuple_awaitable);
+      auto frame_builder = current_builder();
+      int64_t now = core::now_us();
+      if (ec) {
+        if (auto last = framer.finish()) {
+          auto e = frame_builder->build(last->bytes, source, now, last->truncated);
+          count(e, last->bytes.size());
+          batch.push_back(std::move(e));
+        }
+        co_await submit(batch);
+        break;
+      }
+      framer.feed(std::string_view(buffer.data(), n));
+      while (auto frame = framer.next()) {
+        auto e = frame_builder->build(frame->bytes, source, now, frame->truncated);
+        if (frame->bad_framing && !e.malformed) {
+          e.malformed = true;
+          e.raw.assign(frame->bytes);
+        }
+        count(e, frame->bytes.size());
+        batch.push_back(std::move(e));
+      }
+      if (!batch.empty()) co_await submit(batch);
+    }
+  }
+
+  awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+        if (log) log->warn("accept: {}", ec.message());
+        continue;
+      }
+      asio::co_spawn(io, tcp_session(std::move(socket)), [log = log](std::exception_ptr e) {
+        if (!e) return;
+        try { std::rethrow_exception(e); } catch (const std::exception& x) {
+          if (log) log->error("tcp session ended by exception: {}", x.what());
+        }
+      });
+    }
+  }
+};
+
+Listeners::Listeners(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Listeners::~Listeners() { stop(); }
+
+Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const config::Config& config,
+                                                    std::shared_ptr<const EventBuilder> builder,
+                                                    Writer& writer) {
+  auto impl = std::make_shared<Impl>(io, writer, config.storage.max_message_bytes);
+  impl->builder = std::move(builder);
+  auto log_exception = [log = impl->log](std::exception_ptr e) {
+    if (!e) return;
+    try { std::rethrow_exception(e); } catch (const std::exception& x) {
+      if (log) log->error("listener ended by exception: {}", x.what());
+    }
+  };
+  for (const auto& text : config.listen.udp) {
+    auto hp = split_host_port(text);
+    if (!hp) return std::unexpected(hp.error());
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(hp->first, ec);
+    if (ec) return fail(Errc::invalid_argument, "udp " + text + ": " + ec.message());
+    auto socket = std::make_unique<udp::socket>(io);
+    udp::endpoint ep(address, hp->second);
+    if (socket->open(ep.protocol(), ec); !ec) {
+      socket->set_option(asio::socket_base::receive_buffer_size(8 << 20), ec);
+      socket->bind(ep, ec);
+    }
+    if (ec) return fail(Errc::io, "udp " + text + ": cannot bind: " + ec.message());
+    impl->endpoints.push_back("udp " + endpoint_text(socket->local_endpoint()));
+    impl->udp_sockets.push_back(std::move(socket));
+  }
+  for (const auto& text : config.listen.tcp) {
+    auto hp = split_host_port(text);
+    if (!hp) return std::unexpected(hp.error());
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(hp->first, ec);
+    if (ec) return fail(Errc::invalid_argument, "tcp " + text + ": " + ec.message());
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    tcp::endpoint ep(address, hp->second);
+    if (acceptor->open(ep.protocol(), ec); !ec) {
+      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor->bind(ep, ec);
+      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) return fail(Errc::io, "tcp " + text + ": cannot listen: " + ec.message());
+    impl->endpoints.push_back("tcp " + endpoint_text(acceptor->local_endpoint()));
+    impl->acceptors.push_back(std::move(acceptor));
+  }
+  for (auto& s : impl->udp_sockets) asio::co_spawn(io, impl->udp_loop(*s), log_exception);
+  for (auto& a : impl->acceptors) asio::co_spawn(io, impl->accept_loop(*a), log_exception);
+  return std::make_unique<Listeners>(impl);
+}
+
+std::vector<std::string> Listeners::endpoints() const { return impl_->endpoints; }
+
+void Listeners::stop() {
+  boost::system::error_code ignored;
+  for (auto& s : impl_->udp_sockets) s->close(ignored);
+  for (auto& a : impl_->acceptors) a->close(ignored);
+}
+
+void Listeners::set_builder(std::shared_ptr<const EventBuilder> builder) {
+  std::lock_guard lock(impl_->builder_mutex);
+  impl_->builder = std::move(builder);
+}
+
+const ListenerCounters& Listeners::counters() const { return impl_->counters; }
+
+}  // namespace hokan::ingest

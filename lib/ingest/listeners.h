@@ -1,0 +1,61 @@
+// The syslog listeners: UDP (RFC 5426, one message per datagram) and TCP (RFC 6587,
+// octet counting or LF framing detected per connection). Each runs as C++20 coroutines
+// on the given io_context; parsing happens there, storing on the Writer's thread.
+// Thread-safety: start/stop from the thread that owns the io_context.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "ingest/event_builder.h"
+#include "ingest/writer.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hokan::ingest {
+
+struct ListenerCounters {
+  std::atomic<uint64_t> received{0};
+  std::atomic<uint64_t> received_bytes{0};
+  std::atomic<uint64_t> malformed{0};
+  std::atomic<uint64_t> truncated{0};
+  std::atomic<uint64_t> udp_drops{0};  // datagrams dropped because the writer was full
+  std::atomic<uint64_t> connections{0};
+};
+
+class Listeners {
+ public:
+  // Binds every configured UDP and TCP address (port 0 picks a free one). Errors: io
+  // naming the address that could not be bound.
+  [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(
+      boost::asio::io_context& io, const config::Config& config,
+      std::shared_ptr<const EventBuilder> builder, Writer& writer);
+  ~Listeners();
+
+  // "udp 127.0.0.1:40123", "tcp 127.0.0.1:40124": what was actually bound.
+  std::vector<std::string> endpoints() const;
+  // Stops accepting and reading; connections finish their current frame.
+  void stop();
+  // Swaps the rules used for new frames (SIGHUP reload).
+  void set_builder(std::shared_ptr<const EventBuilder> builder);
+
+  const ListenerCounters& counters() const;
+
+  struct Impl;
+  explicit Listeners(std::shared_ptr<Impl> impl);
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+// Splits "127.0.0.1:5514" or "[::1]:5514" into host and port. Errors: invalid_argument.
+[[nodiscard]] Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& text);
+
+}  // namespace hokan::ingest

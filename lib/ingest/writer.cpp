@@ -1,0 +1,124 @@
+#include "ingest/writer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+namespace hokan::ingest {
+namespace {
+// "batch" promises an fsync at least this often while data flows.
+constexpr auto kBatchSyncInterval = std::chrono::milliseconds(5);
+// Larger batches amortise the WAL write; this bounds the latency one batch adds.
+constexpr std::size_t kMaxBatchEvents = 8192;
+}  // namespace
+
+Writer::Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued)
+    : store_(store), sync_(sync), max_queued_(max_queued), thread_([this] { run(); }) {}
+
+Writer::~Writer() { stop(); }
+
+bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable) {
+  if (events.empty() && !on_durable) return true;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return false;
+    if (queued_events_ > 0 && queued_events_ + events.size() > max_queued_) return false;
+    queued_events_ += events.size();
+    queue_.push_back(Item{std::move(events), std::move(on_durable)});
+  }
+  events.clear();
+  wake_.notify_one();
+  return true;
+}
+
+std::size_t Writer::queued() const {
+  std::lock_guard lock(mutex_);
+  return queued_events_;
+}
+
+void Writer::set_observer(Observer observer) {
+  std::lock_guard lock(mutex_);
+  observer_ = std::move(observer);
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Writer::run() {
+  auto logger = spdlog::get("store");
+  auto last_sync = std::chrono::steady_clock::now();
+  bool unsynced = false;
+  std::vector<Item> items;
+  std::vector<store::Event> batch;
+  std::vector<std::function<void(bool)>> waiting;  // acknowledgements owed after the sync
+  while (true) {
+    bool stopping = false;
+    Observer observer;
+    {
+      std::unique_lock lock(mutex_);
+      if (queue_.empty() && !stopping_) {
+        if (unsynced)
+          wake_.wait_for(lock, kBatchSyncInterval);
+        else
+          wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      }
+      std::size_t taken = 0;
+      while (!queue_.empty() && taken < kMaxBatchEvents) {
+        taken += queue_.front().events.size();
+        queued_events_ -= queue_.front().events.size();
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stopping = stopping_ && queue_.empty();
+      observer = observer_;
+    }
+    batch.clear();
+    for (auto& item : items) {
+      if (batch.empty()) batch = std::move(item.events);
+      else std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+      if (item.on_durable) waiting.push_back(std::move(item.on_durable));
+    }
+    items.clear();
+    bool ok = true;
+    if (!batch.empty()) {
+      auto written = store_.write(batch);
+      if (!written) {
+        ok = false;
+        counters_.write_errors.fetch_add(batch.size(), std::memory_order_relaxed);
+        if (logger) logger->error("write failed, {} events lost: {}", batch.size(), written.error().message);
+      } else {
+        counters_.written.fetch_add(batch.size(), std::memory_order_relaxed);
+        counters_.batches.fetch_add(1, std::memory_order_relaxed);
+        unsynced = sync_ == store::SyncMode::batch;
+      }
+    }
+    auto now = std::chrono::steady_clock::now();
+    bool idle;
+    {
+      std::lock_guard lock(mutex_);
+      idle = queue_.empty();
+    }
+    // Sync when the promise is due, when nothing else is coming, and before acking.
+    if (unsynced && (idle || stopping || !waiting.empty() || now - last_sync >= kBatchSyncInterval)) {
+      if (auto s = store_.sync_wal(); !s) {
+        ok = false;
+        if (logger) logger->error("WAL sync failed: {}", s.error().message);
+      }
+      unsynced = false;
+      last_sync = now;
+    }
+    if (!batch.empty() && ok && observer) observer(batch);
+    for (auto& ack : waiting) ack(ok);
+    waiting.clear();
+    if (stopping) break;
+  }
+}
+
+}  // namespace hokan::ingest

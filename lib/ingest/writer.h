@@ -1,0 +1,71 @@
+// The single writer: listeners hand it batches of events through a bounded queue; its
+// thread group-commits them to the store and syncs the WAL per [storage] sync.
+// Backpressure, not loss: when the queue is full, try_submit() refuses and TCP sessions
+// wait before reading more; UDP counts a drop.
+// Thread-safety: try_submit(), wait_durable() and counters are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "store/event.h"
+#include "store/store.h"
+
+namespace hokan::ingest {
+
+struct WriterCounters {
+  std::atomic<uint64_t> written{0};
+  std::atomic<uint64_t> write_errors{0};
+  std::atomic<uint64_t> batches{0};
+};
+
+class Writer {
+ public:
+  // `max_queued` bounds the events waiting for the writer thread.
+  Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued = 200'000);
+  ~Writer();  // stop()
+
+  // Queues a batch; returns false (leaving `events` untouched) when the queue is full.
+  // `on_durable`, when given, runs on the writer thread once the batch is durable under
+  // the sync mode (for acknowledging protocols), with false when the write failed.
+  bool try_submit(std::vector<store::Event>& events,
+                  std::function<void(bool)> on_durable = {});
+
+  // Writes everything queued, syncs and stops the thread. Idempotent.
+  void stop();
+
+  // Listeners that want to observe new events (live follow) register here; called on the
+  // writer thread after each durable batch. Keep it cheap.
+  using Observer = std::function<void(const std::vector<store::Event>&)>;
+  void set_observer(Observer observer);
+
+  std::size_t queued() const;
+  const WriterCounters& counters() const { return counters_; }
+
+ private:
+  void run();
+
+  struct Item {
+    std::vector<store::Event> events;
+    std::function<void(bool)> on_durable;
+  };
+  store::Store& store_;
+  store::SyncMode sync_;
+  std::size_t max_queued_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Item> queue_;
+  std::size_t queued_events_ = 0;
+  bool stopping_ = false;
+  Observer observer_;
+  WriterCounters counters_;
+  std::thread thread_;
+};
+
+}  // namespace hokan::ingest

@@ -1,0 +1,100 @@
+#include "query/query.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "core/time_format.h"
+
+namespace hokan::query {
+
+struct CompiledQuery::Regex {
+  explicit Regex(const std::string& pattern, const RE2::Options& options) : re(pattern, options) {}
+  RE2 re;
+};
+
+CompiledQuery::CompiledQuery() = default;
+CompiledQuery::~CompiledQuery() = default;
+
+Result<std::shared_ptr<const CompiledQuery>> CompiledQuery::compile(const QueryRequest& r,
+                                                                    const core::TimeZone& zone,
+                                                                    int64_t now_us) {
+  auto q = std::make_shared<CompiledQuery>();
+  if (!r.since.empty()) {
+    auto t = core::parse_time(r.since, now_us, zone);
+    if (!t) return fail(Errc::invalid_argument, "bad --since: " + t.error().message);
+    q->scan_.since_us = *t;
+  }
+  if (!r.until.empty()) {
+    auto t = core::parse_time(r.until, now_us, zone);
+    if (!t) return fail(Errc::invalid_argument, "bad --until: " + t.error().message);
+    q->scan_.until_us = *t;
+  }
+  if (q->scan_.since_us >= q->scan_.until_us)
+    return fail(Errc::invalid_argument, "--since must be before --until");
+  q->scan_.categories = r.categories;
+  q->scan_.hosts = r.hosts;
+  q->scan_.apps = r.apps;
+  q->scan_.users = r.users;
+  q->scan_.ips = r.ips;
+  q->scan_.reverse = r.reverse;
+  q->limit_ = r.limit;
+  q->grep_ = r.grep;
+  if (!r.regex.empty()) {
+    RE2::Options options;
+    options.set_log_errors(false);
+    q->regex_ = std::make_unique<Regex>(r.regex, options);
+    if (!q->regex_->re.ok())
+      return fail(Errc::invalid_argument, "bad --regex: " + q->regex_->re.error());
+  }
+  return q;
+}
+
+bool CompiledQuery::matches_text(const store::Event& e) const {
+  const std::string& text = e.malformed && !e.raw.empty() ? e.raw : e.message;
+  if (!grep_.empty() &&
+      !memmem(text.data(), text.size(), grep_.data(), grep_.size()))
+    return false;
+  if (regex_ && !RE2::PartialMatch(text, regex_->re)) return false;
+  return true;
+}
+
+bool CompiledQuery::matches(const store::Event& e) const {
+  auto listed = [](const std::vector<std::string>& list, const std::string& v) {
+    return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+  };
+  return e.time_us >= scan_.since_us && e.time_us < scan_.until_us &&
+         listed(scan_.categories, e.category) && listed(scan_.hosts, e.host) &&
+         listed(scan_.apps, e.app) && listed(scan_.users, e.fields.user) &&
+         listed(scan_.ips, e.fields.src_ip) && matches_text(e);
+}
+
+Result<CompiledQuery::Progress> CompiledQuery::run(
+    const store::Store& store, const std::function<bool(store::Event&)>& emit,
+    const std::function<void(const Progress&)>& progress) const {
+  Progress p;
+  auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  bool stopped = false;
+  auto scanned = store.scan(scan_, [&](store::Event& e) {
+    ++p.examined;
+    p.at_us = e.time_us;
+    if (progress && (p.examined & 4095) == 0 && std::chrono::steady_clock::now() >= next_report) {
+      progress(p);
+      next_report += std::chrono::seconds(1);
+    }
+    if (!matches_text(e)) return true;
+    ++p.matched;
+    if (!emit(e)) {
+      stopped = true;
+      return false;
+    }
+    return limit_ == 0 || p.matched < limit_;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  (void)stopped;
+  return p;
+}
+
+}  // namespace hokan::query

@@ -1,0 +1,103 @@
+// The event store: the only code in hokan that includes RocksDB.
+//
+// Layout. Every (category, lane, local calendar day) is its own RocksDB instance under
+// state_dir/buckets/<category>/<lane>/<YYYY-MM-DD>/, holding the day's records and the index
+// postings that point at them. A whole-bucket purge is then "close it and remove the
+// directory": its SSTs, WAL, MANIFEST, info LOG and blob files go together, nothing of
+// it lingers in a WAL or MANIFEST shared with live data, and the cost does not grow with
+// the record count. Days (not weeks) because a purge can only drop whole buckets: with
+// weeks a record could outlive its promise by up to a week, with days by at most one.
+// The day is the local day of the configured time zone, which is how retention periods
+// are counted. A lane groups records that expire by the same rule (a retention period,
+// or one case's closing), so that every record in a bucket expires together.
+//
+// Thread-safety: write() and sync_wal() are called from one writer thread; scan() may
+// run concurrently on any number of other threads. All calls block on disk I/O: never
+// call them from an I/O thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/timezone.h"
+#include "store/event.h"
+
+namespace hokan::store {
+
+enum class SyncMode {
+  always,  // write() returns after the WAL is fsynced
+  batch,   // write() returns after the OS has the bytes; sync_wal() fsyncs (every few ms)
+  none,    // the OS decides when bytes reach the disk
+};
+
+struct StoreOptions {
+  std::string state_dir;
+  std::shared_ptr<const core::TimeZone> zone;
+  SyncMode sync = SyncMode::batch;
+  // Buckets kept open at once; older idle ones are closed and reopened on demand.
+  std::size_t max_open_buckets = 128;
+};
+
+// What a scan returns. Lists are OR within a field and AND across fields; empty lists
+// do not filter. Host/app/user/ip lookups use the indexes; matches are exact.
+struct ScanQuery {
+  std::vector<std::string> categories;  // empty: every category
+  int64_t since_us = std::numeric_limits<int64_t>::min();  // inclusive
+  int64_t until_us = std::numeric_limits<int64_t>::max();  // exclusive
+  std::vector<std::string> hosts, apps, users, ips;
+  bool reverse = false;  // newest first
+};
+
+struct ScanStats {
+  uint64_t buckets = 0;   // buckets opened
+  uint64_t examined = 0;  // records decoded
+  uint64_t returned = 0;  // records passed to the visitor
+};
+
+// Called for each matching event in time order; return false to stop the scan.
+using Visitor = std::function<bool(Event&)>;
+
+constexpr std::string_view kDefaultLane = "default";
+
+struct BucketInfo {
+  std::string category;
+  std::string lane;
+  int year = 0, month = 0, day = 0;
+  std::string path;
+};
+
+class Store {
+ public:
+  // Opens (creating when needed) the store under options.state_dir. Errors: io when the
+  // directory or a bucket cannot be opened.
+  [[nodiscard]] static Result<std::unique_ptr<Store>> open(StoreOptions options);
+  // Syncs every WAL and closes every bucket.
+  ~Store();
+
+  // Assigns ids and writes the events, each into its category's bucket for the local
+  // day of its time, with its index postings in the same atomic batch. Writer thread only.
+  [[nodiscard]] Result<void> write(std::vector<Event>& events);
+  // fsyncs the WAL of every bucket written since the last call. Writer thread only.
+  [[nodiscard]] Result<void> sync_wal();
+
+  // Streams matching events in time order (or reverse). Stops early when the visitor
+  // returns false.
+  [[nodiscard]] Result<ScanStats> scan(const ScanQuery& query, const Visitor& visit) const;
+
+  // Every bucket on disk, oldest first.
+  std::vector<BucketInfo> buckets() const;
+
+  struct Impl;
+  explicit Store(std::unique_ptr<Impl> impl);
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hokan::store

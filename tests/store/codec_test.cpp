@@ -1,0 +1,116 @@
+#include "store/codec.h"
+
+#include <gtest/gtest.h>
+
+#include "store/keyed_hash.h"
+
+namespace hokan::store {
+namespace {
+
+TEST(RecordKey, SortsByTimeThenIdIncludingTimesBefore1970) {
+  std::string early, late, same_time_later_id;
+  codec::append_record_key(early, {-5'000'000, 9});
+  codec::append_record_key(late, {1'700'000'000'000'000, 1});
+  codec::append_record_key(same_time_later_id, {1'700'000'000'000'000, 2});
+  EXPECT_LT(early, late);
+  EXPECT_LT(late, same_time_later_id);
+  auto decoded = codec::decode_record_key(early);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->time_us, -5'000'000);
+  EXPECT_EQ(decoded->id, 9u);
+}
+
+TEST(RecordKey, RejectsKeysOfTheWrongShape) {
+  EXPECT_FALSE(codec::decode_record_key("r123"));
+  EXPECT_FALSE(codec::decode_record_key(std::string(17, 'i')));
+}
+
+TEST(Posting, RoundTripsSortedKeys) {
+  std::vector<codec::RecordKey> keys{{100, 7}, {100, 9}, {250, 3}, {1'000'000, 4}};
+  std::vector<codec::RecordKey> out;
+  ASSERT_TRUE(codec::decode_posting(codec::encode_posting(keys), out));
+  EXPECT_EQ(out, keys);
+}
+
+TEST(Posting, KeyStartsWithItsValuePrefix) {
+  auto prefix = codec::posting_prefix(codec::IndexField::user, 42);
+  auto key = codec::posting_key(codec::IndexField::user, 42, {5, 6});
+  EXPECT_TRUE(key.starts_with(prefix));
+  EXPECT_FALSE(codec::posting_key(codec::IndexField::host, 42, {5, 6}).starts_with(prefix));
+}
+
+TEST(EventCodec, RoundTripsEveryField) {
+  Event e;
+  e.time_us = 1'763'600'000'123'456;
+  e.received_us = e.time_us + 1500;
+  e.facility = 4;
+  e.severity = 6;
+  e.host = "web01";
+  e.app = "sshd";
+  e.procid = "811";
+  e.msgid = "ID47";
+  e.sd = {{"exampleSDID@32473", {{"iut", "3"}, {"eventSource", "Application"}}}};
+  e.message = "Accepted password for alice from 192.0.2.7 port 4242 ssh2";
+  e.source = "127.0.0.1:50000";
+  e.fields.user = "alice";
+  e.fields.src_ip = "192.0.2.7";
+  e.fields.action = "login";
+  e.fields.case_id = "REQ-1";
+  e.fields.extra = {{"port", "4242"}};
+  e.malformed = true;
+  e.truncated = true;
+  e.raw = "<34>garbage";
+  e.claimed_time_us = e.time_us + 3'600'000'000;
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  Event d;
+  d.time_us = e.time_us;
+  ASSERT_TRUE(codec::decode_event(bytes, d));
+  EXPECT_EQ(d.received_us, e.received_us);
+  EXPECT_EQ(d.facility, 4);
+  EXPECT_EQ(d.severity, 6);
+  EXPECT_EQ(d.host, "web01");
+  EXPECT_EQ(d.procid, "811");
+  EXPECT_EQ(d.msgid, "ID47");
+  ASSERT_EQ(d.sd.size(), 1u);
+  EXPECT_EQ(d.sd[0].params[1].value, "Application");
+  EXPECT_EQ(d.message, e.message);
+  EXPECT_EQ(d.fields.user, "alice");
+  EXPECT_EQ(d.fields.case_id, "REQ-1");
+  EXPECT_EQ(d.fields.extra, e.fields.extra);
+  EXPECT_TRUE(d.malformed);
+  EXPECT_TRUE(d.truncated);
+  EXPECT_EQ(d.raw, e.raw);
+  EXPECT_EQ(d.claimed_time_us, e.claimed_time_us);
+}
+
+TEST(EventCodec, RejectsTruncatedValuesInsteadOfReadingPastThem) {
+  Event e;
+  e.message = "hello";
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    Event d;
+    EXPECT_FALSE(codec::decode_event(std::string_view(bytes).substr(0, n), d)) << n;
+  }
+}
+
+TEST(KeyedHash, DependsOnTheKey) {
+  KeyedHash::Key a{}, b{};
+  b[0] = 1;
+  EXPECT_NE(KeyedHash(a)("alice"), KeyedHash(b)("alice"));
+  EXPECT_EQ(KeyedHash(a)("alice"), KeyedHash(a)("alice"));
+  EXPECT_NE(KeyedHash(a)("alice"), KeyedHash(a)("alicf"));
+}
+
+TEST(KeyedHash, MatchesTheSipHashReferenceVector) {
+  // SipHash-2-4 paper, appendix A: key 00..0f, message 00..0e -> a129ca6149be45e5.
+  KeyedHash::Key key;
+  for (int i = 0; i < 16; ++i) key[i] = static_cast<uint8_t>(i);
+  std::string message;
+  for (int i = 0; i < 15; ++i) message.push_back(static_cast<char>(i));
+  EXPECT_EQ(KeyedHash(key)(message), 0xa129ca6149be45e5ULL);
+}
+
+}  // namespace
+}  // namespace hokan::store
