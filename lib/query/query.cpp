@@ -42,6 +42,7 @@ Result<std::shared_ptr<const CompiledQuery>> CompiledQuery::compile(const QueryR
   q->scan_.reverse = r.reverse;
   q->limit_ = r.limit;
   q->grep_ = r.grep;
+  q->scan_.prefilter = r.grep;
   if (!r.regex.empty()) {
     RE2::Options options;
     options.set_log_errors(false);

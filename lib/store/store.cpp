@@ -10,6 +10,7 @@
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -157,6 +158,9 @@ struct Store::Impl {
     o.stats_dump_period_sec = 0;
     o.stats_persist_period_sec = 0;
     o.max_manifest_file_size = 4 << 20;
+    // Hundreds of buckets each preallocating a WAL and MANIFEST would reserve gigabytes
+    // of disk for nothing.
+    o.allow_fallocate = false;
     rocksdb::BlockBasedTableOptions table;
     table.block_cache = block_cache;
     table.block_size = 16 * 1024;
@@ -495,6 +499,14 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
         if (q.reverse ? cmp > 0 : cmp < 0) best = c.get();
       }
       if (!best) break;
+      if (!q.prefilter.empty()) {
+        auto v = best->value();
+        if (!memmem(v.data(), v.size(), q.prefilter.data(), q.prefilter.size())) {
+          ++stats.skipped;
+          best->advance();
+          continue;
+        }
+      }
       auto key = codec::decode_record_key(std::string_view(best->key().data(), best->key().size()));
       if (!key) return std::unexpected(key.error());
       e.time_us = key->time_us;

@@ -52,11 +52,16 @@ struct ScanQuery {
   int64_t until_us = std::numeric_limits<int64_t>::max();  // exclusive
   std::vector<std::string> hosts, apps, users, ips;
   bool reverse = false;  // newest first
+  // When set, records whose stored bytes do not contain it are skipped without being
+  // decoded: a cheap pre-filter for substring searches of the message. The visitor
+  // still sees every record that contains it anywhere (in any field) and must check.
+  std::string prefilter;
 };
 
 struct ScanStats {
   uint64_t buckets = 0;   // buckets opened
   uint64_t examined = 0;  // records decoded
+  uint64_t skipped = 0;   // records the prefilter ruled out unread
   uint64_t returned = 0;  // records passed to the visitor
 };
 
