@@ -11,13 +11,28 @@
 #include "api/server.h"
 #include "config/config.h"
 #include "ingest/writer.h"
+#include "retention/cases.h"
+#include "retention/holds.h"
+#include "retention/purger.h"
+#include "store/meta.h"
 #include "store/store.h"
 
 namespace hokan::api {
 
+// What the handlers work on; owned by the daemon, alive while the Service is.
+struct ServiceContext {
+  std::shared_ptr<const config::Config> config;
+  store::Store* store = nullptr;
+  ingest::Writer* writer = nullptr;
+  std::shared_ptr<store::MetaStore> meta;
+  std::shared_ptr<retention::Cases> cases;
+  std::shared_ptr<retention::Holds> holds;
+  retention::Purger* purger = nullptr;
+};
+
 class Service {
  public:
-  Service(std::shared_ptr<const config::Config> config, store::Store& store, ingest::Writer& writer);
+  explicit Service(ServiceContext context);
   ~Service();
 
   void handle(const Caller& caller, const std::string& request, Responder& out);

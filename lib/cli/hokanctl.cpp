@@ -29,6 +29,15 @@ constexpr const char* kUsage =
     "           [--app A] [--user U] [--ip ADDR] [--grep TEXT | --regex RE] [--limit N]\n"
     "           [--reverse] [--format table|json|csv|raw] [--count]\n"
     "  status   what the daemon has written and holds\n"
+    "  purge now | purge --dry-run\n"
+    "           destroy what has expired (or say what would go), per category\n"
+    "  case close ID [--outcome O] --reason TEXT     start a case's retention clock\n"
+    "  case list [--open | --closed] [--format table|json]\n"
+    "  hold place NAME --reason TEXT [--category C] [--since T] [--until T] [--host H]\n"
+    "           [--camera X] [--user U] [--ip A] [--case ID]   keep matching records\n"
+    "  hold release NAME --reason TEXT\n"
+    "  hold list [--format table|json]\n"
+    "  ledger [--since T] [--format table|json]       destruction receipts\n"
     "\n"
     "Times: 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday,\n"
     "-2h, +1h, -30min, -7d (the daemon's time zone unless an offset is given).\n"
@@ -117,10 +126,139 @@ class Session {
 };
 
 const ArgSpec kSpec{
-    {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip",
-     "grep", "regex", "limit", "format"},
-    {"reverse", "count", "help"},
+    {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip", "grep", "regex",
+     "limit", "format", "reason", "outcome", "camera", "case"},
+    {"reverse", "count", "help", "dry-run", "open", "closed"},
 };
+
+// Prints a table of `rows` (each a list of cells) under `header`, columns aligned.
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) widths[i] = header[i].size();
+  for (const auto& row : rows)
+    for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  auto print = [&](const std::vector<std::string>& row) {
+    std::string line;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      line += row[i].empty() ? "-" : row[i];
+      if (i + 1 < row.size()) line.append(widths[i] - std::max<std::size_t>(row[i].size(), 1) + 2, ' ');
+    }
+    std::printf("%s\n", line.c_str());
+  };
+  print(header);
+  for (const auto& row : rows) print(row);
+}
+
+std::string cell(const json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+int request_lines(const std::string& socket, const json& request) {
+  return Session().run(socket, request, [](const json&, std::string_view) {});
+}
+
+int purge(const std::string& socket, const Args& args) {
+  bool dry_run = args.flags.contains("dry-run");
+  bool now = args.positional.size() > 1 && args.positional[1] == "now";
+  if (dry_run == now) return usage_error("say \"purge now\" or \"purge --dry-run\"");
+  return request_lines(socket, {{"op", "purge"}, {"dry_run", dry_run}});
+}
+
+int cases(const std::string& socket, const Args& args) {
+  std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
+  if (sub == "close") {
+    if (args.positional.size() != 3) return usage_error("case close needs one case id");
+    if (args.value("reason").empty()) return usage_error("case close needs --reason TEXT");
+    return request_lines(socket, {{"op", "case_close"}, {"id", args.positional[2]}, {"reason", args.value("reason")},
+                                  {"outcome", args.value("outcome")}});
+  }
+  if (sub == "list") {
+    std::string which = args.flags.contains("open") ? "open" : args.flags.contains("closed") ? "closed" : "";
+    json result;
+    int code = Session().run(socket, {{"op", "case_list"}, {"which", which}}, [](const json&, std::string_view) {},
+                             nullptr, &result);
+    if (code != 0) return code;
+    if (args.value("format", "table") == "json") {
+      for (const auto& c : result.value("cases", json::array())) std::printf("%s\n", c.dump().c_str());
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& c : result.value("cases", json::array()))
+      rows.push_back({cell(c, "id"), cell(c, "category"), cell(c, "state"), cell(c, "opened"), cell(c, "closed"),
+                      cell(c, "outcome"), cell(c, "closed_by")});
+    print_table({"CASE", "CATEGORY", "STATE", "OPENED", "CLOSED", "OUTCOME", "BY"}, rows);
+    return 0;
+  }
+  return usage_error("case takes close or list");
+}
+
+int holds(const std::string& socket, const Args& args) {
+  std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
+  if (sub == "place") {
+    if (args.positional.size() != 3) return usage_error("hold place needs one hold name");
+    if (args.value("reason").empty()) return usage_error("hold place needs --reason TEXT");
+    json request = {{"op", "hold_place"}, {"name", args.positional[2]}, {"reason", args.value("reason")}};
+    std::string filter_text;
+    for (const char* many : {"category", "host", "camera", "user", "ip", "case"})
+      for (const auto& v : args.values(many)) {
+        request[many].push_back(v);
+        filter_text += std::string(filter_text.empty() ? "" : " ") + "--" + many + " " + v;
+      }
+    for (const char* single : {"since", "until"})
+      if (args.has(single)) {
+        request[single] = args.value(single);
+        filter_text += std::string(filter_text.empty() ? "" : " ") + "--" + single + " " + args.value(single);
+      }
+    request["filter_text"] = filter_text.empty() ? "everything" : filter_text;
+    return request_lines(socket, request);
+  }
+  if (sub == "release") {
+    if (args.positional.size() != 3) return usage_error("hold release needs one hold name");
+    if (args.value("reason").empty()) return usage_error("hold release needs --reason TEXT");
+    return request_lines(socket, {{"op", "hold_release"}, {"name", args.positional[2]}, {"reason", args.value("reason")}});
+  }
+  if (sub == "list") {
+    json result;
+    int code = Session().run(socket, {{"op", "hold_list"}}, [](const json&, std::string_view) {}, nullptr, &result);
+    if (code != 0) return code;
+    if (args.value("format", "table") == "json") {
+      for (const auto& h : result.value("holds", json::array())) std::printf("%s\n", h.dump().c_str());
+      return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& h : result.value("holds", json::array()))
+      rows.push_back({cell(h, "name"), cell(h, "placed"), cell(h, "placed_by"), cell(h, "filter"), cell(h, "reason")});
+    print_table({"HOLD", "PLACED", "BY", "FILTER", "REASON"}, rows);
+    return 0;
+  }
+  return usage_error("hold takes place, release or list");
+}
+
+int ledger(const std::string& socket, const Args& args) {
+  json request = {{"op", "ledger"}};
+  if (args.has("since")) request["since"] = args.value("since");
+  json result;
+  int code = Session().run(socket, request, [](const json&, std::string_view) {}, nullptr, &result);
+  if (code != 0) return code;
+  if (args.value("format", "table") == "json") {
+    for (const auto& r : result.value("receipts", json::array())) std::printf("%s\n", r.dump().c_str());
+    return 0;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& r : result.value("receipts", json::array())) {
+    std::string rules;
+    for (const auto& rule : r.value("rule", json::array())) rules += (rules.empty() ? "" : "; ") + rule.get<std::string>();
+    const auto& held = r.value("held_back", json::object());
+    std::string held_text = std::to_string(held.value("count", 0ull));
+    for (const auto& h : held.value("holds", json::array())) held_text += " " + h.get<std::string>();
+    rows.push_back({cell(r, "time"), cell(r, "category"), cell(r, "from"), cell(r, "until"), cell(r, "records"),
+                    cell(r, "bytes"), cell(r, "reason"), cell(r, "by"), held_text, rules});
+  }
+  print_table({"TIME", "CATEGORY", "FROM", "UNTIL", "RECORDS", "BYTES", "REASON", "BY", "HELD_BACK", "RULE"}, rows);
+  return 0;
+}
 
 int query(const std::string& socket, const Args& args) {
   if (args.has("grep") && args.has("regex")) return usage_error("give --grep or --regex, not both");
@@ -200,6 +338,10 @@ int run_hokanctl(const std::vector<std::string>& argv) {
     return query(socket, *args);
   }
   if (command == "status") return status(socket);
+  if (command == "purge") return purge(socket, *args);
+  if (command == "case") return cases(socket, *args);
+  if (command == "hold") return holds(socket, *args);
+  if (command == "ledger") return ledger(socket, *args);
   return usage_error("unknown command \"" + command + "\"");
 }
 

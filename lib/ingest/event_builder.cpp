@@ -6,10 +6,12 @@ namespace hokan::ingest {
 
 EventBuilder::EventBuilder(std::shared_ptr<const config::Config> config,
                            std::shared_ptr<const Classifier> classifier,
-                           std::shared_ptr<const syslog::Extractor> extractor)
+                           std::shared_ptr<const syslog::Extractor> extractor,
+                           std::shared_ptr<const retention::Policy> policy)
     : config_(std::move(config)),
       classifier_(std::move(classifier)),
       extractor_(std::move(extractor)),
+      policy_(std::move(policy)),
       clock_skew_us_(config_->storage.clock_skew_seconds * 1'000'000) {}
 
 store::Event EventBuilder::build(std::string_view frame, const Source& source,
@@ -39,6 +41,7 @@ store::Event EventBuilder::build(std::string_view frame, const Source& source,
   e.truncated = truncated;
   e.malformed = m.malformed;
   if (m.malformed) e.raw.assign(frame);
+  e.lane = policy_->lane_for(e);
   return e;
 }
 

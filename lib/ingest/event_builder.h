@@ -1,5 +1,5 @@
 // Turns one received syslog frame into a stored Event: parse, extract fields, check the
-// claimed time against the clock, classify. Runs on I/O threads. Thread-safety:
+// claimed time against the clock, classify, choose the retention lane. Runs on I/O threads. Thread-safety:
 // immutable after construction; build() is const and re-entrant.
 #pragma once
 
@@ -10,6 +10,7 @@
 
 #include "config/config.h"
 #include "ingest/classifier.h"
+#include "retention/policy.h"
 #include "store/event.h"
 #include "syslog/extract.h"
 
@@ -24,7 +25,8 @@ class EventBuilder {
  public:
   EventBuilder(std::shared_ptr<const config::Config> config,
                std::shared_ptr<const Classifier> classifier,
-               std::shared_ptr<const syslog::Extractor> extractor);
+               std::shared_ptr<const syslog::Extractor> extractor,
+               std::shared_ptr<const retention::Policy> policy);
 
   // `truncated`: the framer cut the frame at max_message_bytes. Never fails: an
   // unparseable line becomes a malformed event that keeps the raw bytes.
@@ -35,6 +37,7 @@ class EventBuilder {
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const Classifier> classifier_;
   std::shared_ptr<const syslog::Extractor> extractor_;
+  std::shared_ptr<const retention::Policy> policy_;
   int64_t clock_skew_us_;
 };
 

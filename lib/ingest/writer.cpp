@@ -36,9 +36,9 @@ std::size_t Writer::queued() const {
   return queued_events_;
 }
 
-void Writer::set_observer(Observer observer) {
+void Writer::add_observer(Observer observer) {
   std::lock_guard lock(mutex_);
-  observer_ = std::move(observer);
+  observers_.push_back(std::move(observer));
 }
 
 void Writer::stop() {
@@ -60,7 +60,7 @@ void Writer::run() {
   std::vector<std::function<void(bool)>> waiting;  // acknowledgements owed after the sync
   while (true) {
     bool stopping = false;
-    Observer observer;
+    std::vector<Observer> observers;
     {
       std::unique_lock lock(mutex_);
       if (queue_.empty() && !stopping_) {
@@ -77,7 +77,7 @@ void Writer::run() {
         queue_.pop_front();
       }
       stopping = stopping_ && queue_.empty();
-      observer = observer_;
+      observers = observers_;
     }
     batch.clear();
     for (auto& item : items) {
@@ -114,7 +114,8 @@ void Writer::run() {
       unsynced = false;
       last_sync = now;
     }
-    if (!batch.empty() && ok && observer) observer(batch);
+    if (!batch.empty() && ok)
+      for (const auto& observer : observers) observer(batch);
     for (auto& ack : waiting) ack(ok);
     waiting.clear();
     if (stopping) break;

@@ -40,10 +40,10 @@ class Writer {
   // Writes everything queued, syncs and stops the thread. Idempotent.
   void stop();
 
-  // Listeners that want to observe new events (live follow) register here; called on the
-  // writer thread after each durable batch. Keep it cheap.
+  // Parts that act on new events (case clocks, live follow) register here; called on
+  // the writer thread after each durable batch, in registration order. Keep them cheap.
   using Observer = std::function<void(const std::vector<store::Event>&)>;
-  void set_observer(Observer observer);
+  void add_observer(Observer observer);
 
   std::size_t queued() const;
   const WriterCounters& counters() const { return counters_; }
@@ -63,7 +63,7 @@ class Writer {
   std::deque<Item> queue_;
   std::size_t queued_events_ = 0;
   bool stopping_ = false;
-  Observer observer_;
+  std::vector<Observer> observers_;
   WriterCounters counters_;
   std::thread thread_;
 };

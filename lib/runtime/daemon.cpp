@@ -6,7 +6,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
+
+#include "core/time_format.h"
 
 #include "api/server.h"
 #include "api/service.h"
@@ -14,6 +17,12 @@
 #include "ingest/event_builder.h"
 #include "ingest/listeners.h"
 #include "ingest/writer.h"
+#include "retention/cases.h"
+#include "retention/holds.h"
+#include "retention/period.h"
+#include "retention/policy.h"
+#include "retention/purger.h"
+#include "store/meta.h"
 #include "store/store.h"
 #include "syslog/extract.h"
 
@@ -42,14 +51,15 @@ store::SyncMode sync_mode(config::Config::Storage::Sync s) {
   }
 }
 
-Result<std::shared_ptr<const ingest::EventBuilder>> make_builder(std::shared_ptr<const config::Config> config) {
+Result<std::shared_ptr<const ingest::EventBuilder>> make_builder(std::shared_ptr<const config::Config> config,
+                                                                 std::shared_ptr<const retention::Policy> policy) {
   auto classifier = ingest::Classifier::create(*config);
   if (!classifier) return std::unexpected(classifier.error());
   std::vector<syslog::ExtractRule> rules;
   for (const auto& x : config->extracts) rules.push_back({x.name, x.app, x.pattern});
   auto extractor = syslog::Extractor::create(rules);
   if (!extractor) return std::unexpected(extractor.error());
-  return std::make_shared<const ingest::EventBuilder>(std::move(config), *classifier, *extractor);
+  return std::make_shared<const ingest::EventBuilder>(std::move(config), *classifier, *extractor, std::move(policy));
 }
 
 // Tests and scripts bind port 0 and read back what was bound.
@@ -66,18 +76,90 @@ void write_endpoints(const std::string& state_dir, const std::vector<std::string
   std::filesystem::rename(tmp, path);
 }
 
+// The policy in force; swapped whole on SIGHUP, read by ingest and purges.
+class PolicyHolder {
+ public:
+  void set(std::shared_ptr<const retention::Policy> p) {
+    std::lock_guard lock(mutex_);
+    policy_ = std::move(p);
+  }
+  std::shared_ptr<const retention::Policy> get() const {
+    std::lock_guard lock(mutex_);
+    return policy_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const retention::Policy> policy_;
+};
+
+// Case clocks follow the events: the first record of a case opens it, and an event
+// with case_state=closed closes it.
+ingest::Writer::Observer case_observer(retention::Cases& cases, const PolicyHolder& policies) {
+  return [&cases, &policies](const std::vector<store::Event>& batch) {
+    auto log = spdlog::get("retention");
+    auto policy = policies.get();
+    for (const auto& e : batch) {
+      if (e.fields.case_id.empty()) continue;
+      const config::Category* c = policy->config().find_category(e.category);
+      if (!c || c->starts != config::Category::Starts::case_closed) continue;
+      if (auto r = cases.seen(e.fields.case_id, e.category, e.received_us); !r && log)
+        log->error("case {}: {}", e.fields.case_id, r.error().message);
+      std::string state, outcome;
+      for (const auto& [k, v] : e.fields.extra) {
+        if (k == "case_state") state = v;
+        if (k == "outcome") outcome = v;
+      }
+      if (state != "closed") continue;
+      auto closed = cases.close(e.fields.case_id, e.category, outcome, "closing event " + std::to_string(e.id),
+                                "event from " + e.source, e.received_us);
+      if (!closed && log) log->warn("closing event for case {}: {}", e.fields.case_id, closed.error().message);
+    }
+  };
+}
+
 }  // namespace
 
 int run_daemon(std::shared_ptr<const config::Config> config, const std::string& config_path) {
   auto log = spdlog::get("daemon");
-  auto st = store::Store::open({config->daemon.state_dir, config->zone, sync_mode(config->storage.sync)});
+  auto meta = store::MetaStore::open(config->daemon.state_dir);
+  if (!meta) {
+    log->critical("cannot open the metadata store: {}", meta.error().message);
+    return 1;
+  }
+  std::shared_ptr<store::MetaStore> meta_store = std::move(*meta);
+  store::StoreOptions store_options{config->daemon.state_dir, config->zone, sync_mode(config->storage.sync)};
+  store_options.meta = meta_store;
+  auto st = store::Store::open(store_options);
   if (!st) {
     log->critical("cannot open the store: {}", st.error().message);
     return 1;
   }
   auto& store = **st;
+  auto cases_loaded = retention::Cases::load(meta_store, [&store](std::string_view v) { return store.keyed_hash(v); });
+  auto holds_loaded = retention::Holds::load(meta_store);
+  if (!cases_loaded || !holds_loaded) {
+    log->critical("cannot load cases and holds: {}",
+                  !cases_loaded ? cases_loaded.error().message : holds_loaded.error().message);
+    return 1;
+  }
+  std::shared_ptr<retention::Cases> cases = std::move(*cases_loaded);
+  std::shared_ptr<retention::Holds> holds = std::move(*holds_loaded);
+  PolicyHolder policies;
+  policies.set(std::make_shared<const retention::Policy>(config, cases));
+  retention::Purger purger(store, meta_store, [&policies] { return policies.get(); }, holds);
+  // Finish what a crash interrupted: receipts of destructions that happened, then the
+  // purge itself (whatever has expired meanwhile).
+  if (auto settled = purger.settle(); !settled) log->error("settling receipts: {}", settled.error().message);
+  if (auto caught_up = purger.run(core::now_us(), false, "schedule", "schedule (start-up catch-up)"); !caught_up)
+    log->error("start-up purge: {}", caught_up.error().message);
+  purger.start_schedule([&policies](int64_t after) {
+    auto p = policies.get();
+    return retention::next_run(p->config().purge.schedule, after, *p->config().zone);
+  });
   ingest::Writer writer(store, sync_mode(config->storage.sync));
-  auto builder = make_builder(config);
+  writer.add_observer(case_observer(*cases, policies));
+  auto builder = make_builder(config, policies.get());
   if (!builder) {
     log->critical("{}", builder.error().message);
     return 1;
@@ -88,7 +170,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     log->critical("{}", listeners.error().message);
     return 1;
   }
-  api::Service service(config, store, writer);
+  api::Service service({config, &store, &writer, meta_store, cases, holds, &purger});
   auto control = api::ControlServer::start(
       {config->listen.control, config->listen.control_mode, config->listen.control_group},
       [&service](const api::Caller& caller, const std::string& request, api::Responder& out) {
@@ -115,9 +197,12 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
           auto loaded = config::load_file(config_path);
           if (!loaded.config) {
             for (const auto& e : loaded.errors) log->error("reload refused: {}", e);
-          } else if (auto b = make_builder(loaded.config); !b) {
+          } else if (auto b = make_builder(loaded.config,
+                                           std::make_shared<const retention::Policy>(loaded.config, cases));
+                     !b) {
             log->error("reload refused: {}", b.error().message);
           } else {
+            policies.set(std::make_shared<const retention::Policy>(loaded.config, cases));
             (*listeners)->set_builder(*b);
             service.set_config(loaded.config);
             log->info("reloaded rules and roles from {}", config_path);
@@ -137,6 +222,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   io.run();
   service.shutdown();
   (*control)->stop();
+  purger.stop_schedule();
   writer.stop();
   log->info("stopped: {} events written", writer.counters().written.load());
   return 0;

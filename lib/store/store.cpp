@@ -17,9 +17,13 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <condition_variable>
+#include <fstream>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
+#include "core/time_format.h"
 #include "store/codec.h"
 #include "store/keyed_hash.h"
 
@@ -65,11 +69,85 @@ Error status_error(const rocksdb::Status& s, const std::string& what) {
   return Error{s.IsCorruption() ? Errc::corruption : Errc::io, what + ": " + s.ToString()};
 }
 
+constexpr char kStatsKey[] = "m";
+
+std::string encode_stats(const BucketStats& st) {
+  std::string out;
+  for (uint64_t v : {st.records, st.bytes, static_cast<uint64_t>(st.min_time_us), static_cast<uint64_t>(st.max_time_us)})
+    for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  return out;
+}
+
+BucketStats decode_stats(std::string_view bytes) {
+  BucketStats st;
+  if (bytes.size() != 32) return st;
+  uint64_t v[4] = {};
+  for (int k = 0; k < 4; ++k)
+    for (int i = 0; i < 8; ++i) v[k] = (v[k] << 8) | static_cast<unsigned char>(bytes[8 * k + i]);
+  return {v[0], v[1], static_cast<int64_t>(v[2]), static_cast<int64_t>(v[3])};
+}
+
+void add_record(BucketStats& st, int64_t time_us, uint64_t bytes) {
+  st.min_time_us = st.records == 0 ? time_us : std::min(st.min_time_us, time_us);
+  st.max_time_us = st.records == 0 ? time_us : std::max(st.max_time_us, time_us);
+  ++st.records;
+  st.bytes += bytes;
+}
+
+BucketStats merged(BucketStats a, const BucketStats& b) {
+  if (b.records == 0) return a;
+  if (a.records == 0) return b;
+  a.min_time_us = std::min(a.min_time_us, b.min_time_us);
+  a.max_time_us = std::max(a.max_time_us, b.max_time_us);
+  a.records += b.records;
+  a.bytes += b.bytes;
+  return a;
+}
+
+// Makes a rename or removal inside `dir` durable.
+void sync_directory(const fs::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  (void)::fsync(fd);
+  ::close(fd);
+}
+
+bool write_file_synced(const fs::path& path, const std::string& text) {
+  auto tmp = path;
+  tmp += ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) return false;
+  sync_directory(path.parent_path());
+  return true;
+}
+
+std::optional<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+fs::path with_suffix(const std::string& path, const char* suffix) { return fs::path(path + suffix); }
+
+// Test builds can stop the process between the steps of a destruction to prove that
+// recovery finishes it; release builds have no such hook.
+void crash_point([[maybe_unused]] const char* name) {
+#ifdef HOKAN_FAULT_INJECTION
+  if (const char* at = std::getenv("HOKAN_TEST_CRASH_AT"); at && std::string_view(at) == name) std::_Exit(137);
+#endif
+}
+
 struct Bucket {
   BucketId id;
   std::string path;
   std::unique_ptr<rocksdb::DB> db;
   uint64_t last_used = 0;
+  std::mutex write_mutex;  // held by the writer while writing, by a purge while destroying
+  BucketStats stats;       // under write_mutex
+  bool dropped = false;    // under write_mutex: a purge removed it; fetch the bucket again
   ~Bucket() {
     if (db) {
       (void)db->FlushWAL(true);
@@ -126,14 +204,15 @@ struct Store::Impl {
   rocksdb::Options db_options;
   IdAllocator ids;
 
-  mutable std::mutex mutex;  // guards known, open, tick
+  mutable std::mutex mutex;  // guards known, open, tick, busy
   std::set<BucketId> known;  // every bucket on disk
   mutable std::map<BucketId, std::shared_ptr<Bucket>> open_buckets;
   mutable uint64_t tick = 0;
+  std::set<BucketId> busy;   // being destroyed: nobody may open them meanwhile
+  mutable std::condition_variable busy_done;
 
   // Writer-thread state.
   std::set<BucketId> unsynced;
-  std::shared_ptr<Bucket> last_written;
 
   void configure_rocksdb() {
     block_cache = rocksdb::NewLRUCache(64 << 20);
@@ -179,6 +258,7 @@ struct Store::Impl {
       if (!cat.is_directory()) continue;
       for (const auto& lane : fs::directory_iterator(cat.path(), ec)) {
         if (!lane.is_directory()) continue;
+        recover(lane.path());
         for (const auto& day : fs::directory_iterator(lane.path(), ec)) {
           auto number = parse_day_text(day.path().filename().string());
           if (day.is_directory() && number)
@@ -209,6 +289,8 @@ struct Store::Impl {
     auto s = rocksdb::DB::Open(db_options, bucket->path, &db);
     if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + bucket->path));
     bucket->db.reset(db);
+    std::string stats;
+    if (bucket->db->Get({}, kStatsKey, &stats).ok()) bucket->stats = decode_stats(stats);
     bucket->last_used = ++tick;
     open_buckets.emplace(id, bucket);
     const_cast<Impl*>(this)->known.insert(id);
@@ -229,8 +311,88 @@ struct Store::Impl {
   }
 
   Result<std::shared_ptr<Bucket>> bucket(const BucketId& id, bool create) const {
-    std::lock_guard lock(mutex);
+    std::unique_lock lock(mutex);
+    busy_done.wait(lock, [&] { return !busy.contains(id); });
     return bucket_locked(id, create);
+  }
+
+  // Takes a bucket out of service for destruction: nobody can open it until release();
+  // waits for running queries to let go. Returns the bucket, closed (db reset).
+  Result<std::shared_ptr<Bucket>> seize(const BucketId& id) {
+    std::shared_ptr<Bucket> b;
+    {
+      std::unique_lock lock(mutex);
+      busy_done.wait(lock, [&] { return !busy.contains(id); });
+      auto opened = bucket_locked(id, false);
+      if (!opened) return opened;
+      if (!*opened) return fail(Errc::not_found, "no bucket " + bucket_path(id));
+      b = *opened;
+      busy.insert(id);
+      open_buckets.erase(id);
+    }
+    std::unique_lock write_lock(b->write_mutex);
+    b->dropped = true;
+    for (int i = 0; i < 3000 && b.use_count() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (b.use_count() > 1) {
+      b->dropped = false;
+      write_lock.unlock();
+      std::lock_guard lock(mutex);
+      open_buckets.emplace(id, b);
+      release_locked(id);
+      return fail(Errc::unavailable, b->path + ": a query still reads this bucket; the next purge retries");
+    }
+    (void)b->db->FlushWAL(true);
+    (void)b->db->Close();
+    b->db.reset();
+    return b;
+  }
+
+  void release_locked(const BucketId& id) {
+    busy.erase(id);
+    busy_done.notify_all();
+  }
+  void release(const BucketId& id, bool still_exists) {
+    std::lock_guard lock(mutex);
+    if (!still_exists) known.erase(id);
+    release_locked(id);
+  }
+
+  // Finishes or rolls back destructions a crash interrupted (see drop_bucket). Runs at
+  // open, before anything reads or writes.
+  void recover(const fs::path& lane_dir) {
+    std::error_code ec;
+    std::vector<fs::path> entries;
+    for (const auto& e : fs::directory_iterator(lane_dir, ec)) entries.push_back(e.path());
+    for (const auto& path : entries) {
+      std::string name = path.filename().string();
+      if (!name.ends_with(".receipt")) continue;
+      std::string base = (lane_dir / name.substr(0, name.size() - 8)).string();
+      auto text = read_file(path).value_or("");
+      bool rewrite = text.starts_with("rewrite\n");
+      std::string receipt = text.substr(text.find('\n') == std::string::npos ? text.size() : text.find('\n') + 1);
+      bool happened;
+      if (!rewrite) {
+        happened = !fs::exists(base);
+      } else if (fs::exists(with_suffix(base, ".new"))) {
+        happened = !fs::exists(base);  // the old one was moved aside: finish the swap
+        if (happened) fs::rename(with_suffix(base, ".new"), base, ec);
+      } else {
+        happened = true;  // the new bucket is already in place
+      }
+      fs::remove_all(with_suffix(base, ".new"), ec);
+      if (happened) {
+        fs::remove_all(with_suffix(base, ".old"), ec);
+        sync_directory(lane_dir);
+        if (options.meta) (void)options.meta->add_pending(receipt);
+      }
+      fs::remove(path, ec);
+      sync_directory(lane_dir);
+    }
+    // Leftovers without a receipt: an unfinished copy, never data still promised.
+    for (const auto& path : entries) {
+      std::string name = path.filename().string();
+      if (name.ends_with(".new") || name.ends_with(".tmp")) fs::remove_all(path, ec);
+    }
   }
 
   // Buckets to visit for a scan, grouped by day in scan order.
@@ -324,7 +486,6 @@ Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Store::~Store() {
   if (!impl_) return;
   std::lock_guard lock(impl_->mutex);
-  impl_->last_written.reset();
   impl_->open_buckets.clear();  // each Bucket syncs its WAL and closes
 }
 
@@ -350,6 +511,7 @@ Result<void> Store::write(std::vector<Event>& events) {
   auto& impl = *impl_;
   struct Pending {
     std::shared_ptr<Bucket> bucket;
+    BucketStats delta;
     rocksdb::WriteBatch batch;
     std::unordered_map<uint64_t, std::pair<IndexField, std::vector<RecordKey>>> postings;
   };
@@ -375,13 +537,9 @@ Result<void> Store::write(std::vector<Event>& events) {
     auto [it, inserted] = pending.try_emplace(id);
     Pending& p = it->second;
     if (inserted) {
-      if (impl.last_written && impl.last_written->id == id) {
-        p.bucket = impl.last_written;
-      } else {
-        auto b = impl.bucket(id, true);
-        if (!b) return std::unexpected(b.error());
-        p.bucket = *b;
-      }
+      auto b = impl.bucket(id, true);
+      if (!b) return std::unexpected(b.error());
+      p.bucket = *b;
     }
     RecordKey key{e.time_us, e.id};
     std::string k;
@@ -389,6 +547,7 @@ Result<void> Store::write(std::vector<Event>& events) {
     value.clear();
     codec::encode_event(e, value);
     p.batch.Put(k, value);
+    add_record(p.delta, e.time_us, k.size() + value.size());
     post(p, IndexField::host, e.host, key);
     post(p, IndexField::app, e.app, key);
     post(p, IndexField::user, e.fields.user, key);
@@ -404,10 +563,24 @@ Result<void> Store::write(std::vector<Event>& events) {
       uint64_t h = mixed ^ (static_cast<uint64_t>(entry.first) * 0x9E3779B97F4A7C15ULL);
       p.batch.Put(codec::posting_key(entry.first, h, keys.front()), codec::encode_posting(keys));
     }
-    auto s = p.bucket->db->Write(wo, &p.batch);
-    if (!s.ok()) return std::unexpected(status_error(s, "write " + p.bucket->path));
+    while (true) {
+      std::unique_lock lock(p.bucket->write_mutex);
+      if (p.bucket->dropped) {
+        // A purge took this bucket while the batch was built: write to its successor.
+        lock.unlock();
+        auto b = impl.bucket(bucket_id, true);
+        if (!b) return std::unexpected(b.error());
+        p.bucket = *b;
+        continue;
+      }
+      BucketStats after = merged(p.bucket->stats, p.delta);
+      p.batch.Put(kStatsKey, encode_stats(after));
+      auto s = p.bucket->db->Write(wo, &p.batch);
+      if (!s.ok()) return std::unexpected(status_error(s, "write " + p.bucket->path));
+      p.bucket->stats = after;
+      break;
+    }
     if (impl.options.sync == SyncMode::batch) impl.unsynced.insert(bucket_id);
-    impl.last_written = p.bucket;
   }
   return {};
 }
@@ -537,6 +710,191 @@ std::vector<BucketInfo> Store::buckets() const {
     return std::tie(a.year, a.month, a.day, a.category) < std::tie(b.year, b.month, b.day, b.category);
   });
   return out;
+}
+
+}  // namespace hokan::store
+
+namespace hokan::store {
+namespace {
+
+BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.year * 10000 + b.month * 100 + b.day}; }
+
+}  // namespace
+
+uint64_t Store::keyed_hash(std::string_view value) const { return (*impl_->hash)(value); }
+
+Result<BucketStats> Store::bucket_stats(const BucketInfo& info) const {
+  auto b = impl_->bucket(id_of(info), false);
+  if (!b) return std::unexpected(b.error());
+  if (!*b) return fail(Errc::not_found, "no bucket " + info.path);
+  std::lock_guard lock((*b)->write_mutex);
+  return (*b)->stats;
+}
+
+Result<BucketStats> Store::drop_bucket(const BucketInfo& info, const std::string& receipt) {
+  auto& impl = *impl_;
+  BucketId id = id_of(info);
+  auto seized = impl.seize(id);
+  if (!seized) return std::unexpected(seized.error());
+  auto& bucket = **seized;
+  BucketStats stats = bucket.stats;
+  fs::path base(bucket.path);
+  // The receipt reaches the disk first, so recovery can finish what a crash interrupts.
+  if (!write_file_synced(with_suffix(bucket.path, ".receipt"), "drop\n" + receipt)) {
+    impl.release(id, true);
+    return fail(Errc::io, bucket.path + ": cannot write the destruction receipt");
+  }
+  crash_point("drop-after-receipt");
+  std::error_code ec;
+  fs::rename(base, with_suffix(bucket.path, ".old"), ec);
+  if (ec) {
+    fs::remove(with_suffix(bucket.path, ".receipt"));
+    impl.release(id, true);
+    return fail(Errc::io, bucket.path + ": " + ec.message());
+  }
+  sync_directory(base.parent_path());
+  crash_point("drop-after-rename");
+  fs::remove_all(with_suffix(bucket.path, ".old"), ec);
+  sync_directory(base.parent_path());
+  crash_point("drop-after-remove");
+  if (impl.options.meta) {
+    if (auto r = impl.options.meta->add_pending(receipt); !r) {
+      impl.release(id, false);
+      return std::unexpected(r.error());
+    }
+  }
+  fs::remove(with_suffix(bucket.path, ".receipt"), ec);
+  impl.release(id, false);
+  return stats;
+}
+
+Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& keep, const MakeReceipt& make_receipt,
+                                           bool dry_run) {
+  auto& impl = *impl_;
+  BucketId id = id_of(info);
+  RewriteStats result;
+  if (dry_run) {
+    // Counting needs no exclusivity: read the bucket like a query does.
+    auto b = impl.bucket(id, false);
+    if (!b) return std::unexpected(b.error());
+    if (!*b) return fail(Errc::not_found, "no bucket " + info.path);
+    ScanQuery all;
+    BucketCursor cursor(*b, all);
+    for (; cursor.valid(); cursor.advance()) {
+      Event e;
+      auto key = codec::decode_record_key(std::string_view(cursor.key().data(), cursor.key().size()));
+      if (!key) return std::unexpected(key.error());
+      e.time_us = key->time_us;
+      e.id = key->id;
+      e.category = info.category;
+      if (auto r = codec::decode_event(std::string_view(cursor.value().data(), cursor.value().size()), e); !r)
+        return std::unexpected(r.error());
+      add_record(keep(e) ? result.kept : result.destroyed, e.time_us, cursor.key().size() + cursor.value().size());
+    }
+    return result;
+  }
+  auto seized = impl.seize(id);
+  if (!seized) return std::unexpected(seized.error());
+  auto& bucket = **seized;
+  auto give_back = [&](Error error) {
+    std::error_code ec;
+    fs::remove_all(with_suffix(bucket.path, ".new"), ec);
+    impl.release(id, true);
+    return std::unexpected(std::move(error));
+  };
+  // Read the old bucket (reopened here, privately) and write the survivors to a new one.
+  rocksdb::DB* raw_old = nullptr;
+  auto s = rocksdb::DB::Open(impl.db_options, bucket.path, &raw_old);
+  if (!s.ok()) return give_back(status_error(s, "reopen " + bucket.path));
+  std::unique_ptr<rocksdb::DB> old_db(raw_old);
+  std::string new_path = bucket.path + ".new";
+  std::error_code ec;
+  fs::remove_all(new_path, ec);
+  rocksdb::DB* raw_new = nullptr;
+  s = rocksdb::DB::Open(impl.db_options, new_path, &raw_new);
+  if (!s.ok()) return give_back(status_error(s, "create " + new_path));
+  std::unique_ptr<rocksdb::DB> new_db(raw_new);
+  {
+    std::unordered_map<uint64_t, std::pair<IndexField, std::vector<RecordKey>>> postings;
+    auto post = [&](IndexField field, const std::string& v, RecordKey key) {
+      if (v.empty()) return;
+      uint64_t h = (*impl.hash)(v);
+      auto& entry = postings[h ^ (static_cast<uint64_t>(field) * 0x9E3779B97F4A7C15ULL)];
+      entry.first = field;
+      entry.second.push_back(key);
+    };
+    rocksdb::WriteOptions wo;
+    wo.disableWAL = true;  // flushed and synced below before anything depends on it
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(old_db->NewIterator({}));
+    std::string lower(1, codec::kRecordPrefix), upper(1, codec::kRecordPrefix + 1);
+    for (it->Seek(lower); it->Valid() && it->key().compare(upper) < 0; it->Next()) {
+      Event e;
+      auto key = codec::decode_record_key(std::string_view(it->key().data(), it->key().size()));
+      if (!key) return give_back(key.error());
+      e.time_us = key->time_us;
+      e.id = key->id;
+      e.category = info.category;
+      if (auto r = codec::decode_event(std::string_view(it->value().data(), it->value().size()), e); !r)
+        return give_back(r.error());
+      uint64_t size = it->key().size() + it->value().size();
+      if (!keep(e)) {
+        add_record(result.destroyed, e.time_us, size);
+        continue;
+      }
+      add_record(result.kept, e.time_us, size);
+      batch.Put(it->key(), it->value());
+      post(IndexField::host, e.host, *key);
+      post(IndexField::app, e.app, *key);
+      post(IndexField::user, e.fields.user, *key);
+      post(IndexField::src_ip, e.fields.src_ip, *key);
+      if (batch.Count() >= 4096) {
+        if (auto w = new_db->Write(wo, &batch); !w.ok()) return give_back(status_error(w, "write " + new_path));
+        batch.Clear();
+      }
+    }
+    if (!it->status().ok()) return give_back(status_error(it->status(), "read " + bucket.path));
+    for (auto& [mixed, entry] : postings) {
+      auto& keys = entry.second;
+      std::sort(keys.begin(), keys.end());
+      uint64_t h = mixed ^ (static_cast<uint64_t>(entry.first) * 0x9E3779B97F4A7C15ULL);
+      batch.Put(codec::posting_key(entry.first, h, keys.front()), codec::encode_posting(keys));
+    }
+    batch.Put(kStatsKey, encode_stats(result.kept));
+    if (auto w = new_db->Write(wo, &batch); !w.ok()) return give_back(status_error(w, "write " + new_path));
+  }
+  if (auto f = new_db->Flush(rocksdb::FlushOptions()); !f.ok()) return give_back(status_error(f, "flush " + new_path));
+  (void)new_db->Close();
+  new_db.reset();
+  (void)old_db->Close();
+  old_db.reset();
+  if (result.destroyed.records == 0) {
+    fs::remove_all(new_path, ec);  // nothing to destroy: keep the original untouched
+    impl.release(id, true);
+    return result;
+  }
+  if (!write_file_synced(with_suffix(bucket.path, ".receipt"), "rewrite\n" + make_receipt(result)))
+    return give_back(Error{Errc::io, bucket.path + ": cannot write the destruction receipt"});
+  crash_point("rewrite-after-receipt");
+  fs::path base(bucket.path);
+  fs::rename(base, with_suffix(bucket.path, ".old"), ec);
+  if (!ec) fs::rename(new_path, base, ec);
+  if (ec) return give_back(Error{Errc::io, bucket.path + ": swap failed: " + ec.message()});
+  sync_directory(base.parent_path());
+  crash_point("rewrite-after-swap");
+  fs::remove_all(with_suffix(bucket.path, ".old"), ec);
+  sync_directory(base.parent_path());
+  if (impl.options.meta) {
+    if (auto r = impl.options.meta->add_pending(make_receipt(result)); !r) {
+      impl.release(id, true);
+      return std::unexpected(r.error());
+    }
+  }
+  fs::remove(with_suffix(bucket.path, ".receipt"), ec);
+  bool empty = result.kept.records == 0;
+  if (empty) fs::remove_all(base, ec);  // nothing left: no empty RocksDB lingers
+  impl.release(id, !empty);
+  return result;
 }
 
 }  // namespace hokan::store

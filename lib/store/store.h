@@ -27,6 +27,7 @@
 #include "core/error.h"
 #include "core/timezone.h"
 #include "store/event.h"
+#include "store/meta.h"
 
 namespace hokan::store {
 
@@ -42,6 +43,8 @@ struct StoreOptions {
   SyncMode sync = SyncMode::batch;
   // Buckets kept open at once; older idle ones are closed and reopened on demand.
   std::size_t max_open_buckets = 128;
+  // Where destruction receipts go (and where recovery finds the ones a crash left).
+  std::shared_ptr<MetaStore> meta;
 };
 
 // What a scan returns. Lists are OR within a field and AND across fields; empty lists
@@ -77,6 +80,19 @@ struct BucketInfo {
   std::string path;
 };
 
+// Kept up to date by every write, so a purge knows what a whole bucket holds without
+// reading it.
+struct BucketStats {
+  uint64_t records = 0;
+  uint64_t bytes = 0;  // keys and values of the records, before compression
+  int64_t min_time_us = 0, max_time_us = 0;
+};
+
+struct RewriteStats {
+  BucketStats kept;
+  BucketStats destroyed;
+};
+
 class Store {
  public:
   // Opens (creating when needed) the store under options.state_dir. Errors: io when the
@@ -97,6 +113,30 @@ class Store {
 
   // Every bucket on disk, oldest first.
   std::vector<BucketInfo> buckets() const;
+  [[nodiscard]] Result<BucketStats> bucket_stats(const BucketInfo& bucket) const;
+
+  // Destroys a whole bucket: waits for queries reading it (up to 30 s, then Errc::
+  // unavailable), closes it and removes its directory — SSTs, WAL, MANIFEST, LOG — so no
+  // byte of it stays on disk. Writes that arrive for it meanwhile wait and then go to a
+  // fresh bucket. `receipt` is filed as pending (MetaStore::add_pending) once the bytes
+  // are gone; it is written to disk before anything is removed, so a crash at any point
+  // ends either with the bucket intact and no receipt, or with the bucket gone and the
+  // receipt pending (completed by recovery on the next open).
+  [[nodiscard]] Result<BucketStats> drop_bucket(const BucketInfo& bucket, const std::string& receipt);
+
+  // Destroys some records of a bucket: copies the records `keep` accepts (with their
+  // index postings) into a new RocksDB instance, swaps it in and removes the old
+  // directory whole, so destroyed records leave no bytes behind. `make_receipt` gets the
+  // counts and returns the ledger receipt (same crash guarantees as drop_bucket). With
+  // `dry_run` nothing is written and the counts say what would happen.
+  using Keep = std::function<bool(const Event&)>;
+  using MakeReceipt = std::function<std::string(const RewriteStats&)>;
+  [[nodiscard]] Result<RewriteStats> rewrite_bucket(const BucketInfo& bucket, const Keep& keep,
+                                                    const MakeReceipt& make_receipt, bool dry_run = false);
+
+  // The keyed hash used for index keys, for callers that must name things (cases) in
+  // directory names without writing them in plain text.
+  uint64_t keyed_hash(std::string_view value) const;
 
   struct Impl;
   explicit Store(std::unique_ptr<Impl> impl);

@@ -34,7 +34,7 @@ bool looks_like_ip(std::string_view s) {
   return digit && (s.find('.') != std::string_view::npos || s.find(':') != std::string_view::npos);
 }
 
-enum class Target { none, user, src_ip, action, case_id };
+enum class Target { none, user, src_ip, action, case_id, extra };
 
 Target field_for(std::string_view name) {
   if (name == "user" || name == "username" || name == "uid_name") return Target::user;
@@ -43,11 +43,16 @@ Target field_for(std::string_view name) {
     return Target::src_ip;
   if (name == "action") return Target::action;
   if (name == "case") return Target::case_id;
+  // A case can be closed by an event: case=ID case_state=closed outcome=rejected.
+  if (name == "case_state" || name == "outcome") return Target::extra;
   return Target::none;
 }
 
-void assign(Fields& f, Target t, std::string_view value) {
+void assign(Fields& f, Target t, std::string_view value, std::string_view name = {}) {
   switch (t) {
+    case Target::extra:
+      if (!value.empty()) f.extra.emplace_back(std::string(name), std::string(value));
+      break;
     case Target::user: fill(f.user, value); break;
     case Target::src_ip: fill(f.src_ip, value); break;
     case Target::action: fill(f.action, value); break;
@@ -58,7 +63,7 @@ void assign(Fields& f, Target t, std::string_view value) {
 
 void from_sd(const Message& m, Fields& f) {
   for (const auto& element : m.sd)
-    for (const auto& p : element.params) assign(f, field_for(p.name), p.value);
+    for (const auto& p : element.params) assign(f, field_for(p.name), p.value, p.name);
 }
 
 void from_sshd(std::string_view msg, Fields& f) {
@@ -151,7 +156,7 @@ void from_key_values(std::string_view msg, Fields& f) {
     }
     Target t = field_for(key);
     if (t == Target::src_ip && !looks_like_ip(value)) t = Target::none;  // rhost= may be a name
-    assign(f, t, value);
+    assign(f, t, value, key);
   }
 }
 
@@ -207,7 +212,7 @@ Fields Extractor::extract(const Message& m) const {
       if (g.data() == nullptr) continue;
       std::string_view value(g.data(), g.size());
       Target t = field_for(name);
-      if (t != Target::none) assign(f, t, value);
+      if (t != Target::none && t != Target::extra) assign(f, t, value);
       else f.extra.emplace_back(name, std::string(value));
     }
   }

@@ -1,0 +1,236 @@
+#include "retention/purger.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "core/time_format.h"
+#include "retention/period.h"
+
+namespace hokan::retention {
+using nlohmann::json;
+namespace {
+
+void add(CategoryPurge& c, const store::BucketStats& destroyed) {
+  if (destroyed.records == 0) return;
+  c.from_us = c.records == 0 ? destroyed.min_time_us : std::min(c.from_us, destroyed.min_time_us);
+  c.until_us = c.records == 0 ? destroyed.max_time_us : std::max(c.until_us, destroyed.max_time_us);
+  c.records += destroyed.records;
+  c.bytes += destroyed.bytes;
+}
+
+int64_t day_start(const core::TimeZone& zone, const store::BucketInfo& b, int plus) {
+  core::CivilTime c;
+  core::civil_from_days(core::days_from_civil(b.year, b.month, b.day) + plus, c.year, c.month, c.day);
+  return zone.from_civil(c);
+}
+
+}  // namespace
+
+Purger::Purger(store::Store& store, std::shared_ptr<store::MetaStore> meta, PolicySource policy,
+               std::shared_ptr<const Holds> holds)
+    : store_(store), meta_(std::move(meta)), policy_(std::move(policy)), holds_(std::move(holds)) {}
+
+Purger::~Purger() { stop_schedule(); }
+
+std::string Purger::pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
+                                    const store::BucketStats& d, const std::string& reason, const std::string& by,
+                                    const std::string& rule, uint64_t held_back,
+                                    const std::map<std::string, uint64_t>& holds) const {
+  json names = json::array();
+  for (const auto& [name, count] : holds) names.push_back(name);
+  return json{{"purge", purge_id}, {"time_us", now_us},  {"category", category}, {"from_us", d.min_time_us},
+              {"until_us", d.max_time_us}, {"records", d.records}, {"bytes", d.bytes}, {"reason", reason},
+              {"by", by},           {"rule", rule},       {"held_back", held_back}, {"holds", names}}
+      .dump();
+}
+
+Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& reason, const std::string& by) {
+  std::lock_guard lock(run_mutex_);
+  auto policy = policy_();
+  const core::TimeZone& zone = *policy->config().zone;
+  PurgeReport report;
+  report.dry_run = dry_run;
+  std::map<std::string, CategoryPurge> by_category;
+  std::string purge_id = std::to_string(now);
+  for (const auto& bucket : store_.buckets()) {
+    auto expiry = policy->expiry(bucket);
+    if (!expiry.earliest || now < *expiry.earliest) continue;
+    auto stats = store_.bucket_stats(bucket);
+    if (!stats) {
+      report.problems.push_back(bucket.path + ": " + stats.error().message);
+      continue;
+    }
+    auto& summary = by_category[bucket.category];
+    summary.category = bucket.category;
+    summary.rules.insert(expiry.rule);
+    bool held = holds_->any_may_match(bucket.category, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
+    if (now >= *expiry.latest && !held) {
+      if (!dry_run) {
+        auto dropped = store_.drop_bucket(
+            bucket, pending_receipt(purge_id, now, bucket.category, *stats, reason, by, expiry.rule, 0, {}));
+        if (!dropped) {
+          report.problems.push_back(bucket.path + ": " + dropped.error().message);
+          continue;
+        }
+      }
+      add(summary, *stats);
+      continue;
+    }
+    uint64_t held_back = 0;
+    std::map<std::string, uint64_t> holds_used;
+    auto keep = [&](const store::Event& e) {
+      auto at = policy->record_expiry(bucket, e);
+      if (!at || now < *at) return true;
+      auto names = holds_->holding(e);
+      if (names.empty()) return false;
+      ++held_back;
+      for (const auto& n : names) ++holds_used[n];
+      return true;
+    };
+    auto receipt = [&](const store::RewriteStats& r) {
+      return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, held_back, holds_used);
+    };
+    auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, dry_run);
+    if (!rewritten) {
+      report.problems.push_back(bucket.path + ": " + rewritten.error().message);
+      continue;
+    }
+    add(summary, rewritten->destroyed);
+    summary.held_back += held_back;
+    for (const auto& [name, count] : holds_used) summary.holds.insert(name);
+  }
+  for (auto& [name, c] : by_category)
+    if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));
+  if (!dry_run) {
+    if (auto s = settle(); !s) return std::unexpected(s.error());
+    // Receipts outlive the data, but not forever: [ledger] retention.
+    const auto& keep_for = policy->config().ledger.retention;
+    config::Period back{-keep_for.count, keep_for.unit, keep_for.text};
+    (void)meta_->expire_ledger(expiry_of(now, back, zone));
+  }
+  return report;
+}
+
+Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>& erase,
+                                  const std::vector<std::string>& categories, const std::string& by,
+                                  const std::string& rule) {
+  std::lock_guard lock(run_mutex_);
+  int64_t now = core::now_us();
+  std::string purge_id = "erasure-" + std::to_string(now);
+  PurgeReport report;
+  std::map<std::string, CategoryPurge> by_category;
+  for (const auto& bucket : store_.buckets()) {
+    if (std::find(categories.begin(), categories.end(), bucket.category) == categories.end()) continue;
+    uint64_t held_back = 0;
+    std::map<std::string, uint64_t> holds_used;
+    auto keep = [&](const store::Event& e) {
+      if (!erase(e)) return true;
+      auto names = holds_->holding(e);
+      if (names.empty()) return false;
+      ++held_back;
+      for (const auto& n : names) ++holds_used[n];
+      return true;
+    };
+    auto receipt = [&](const store::RewriteStats& r) {
+      return pending_receipt(purge_id, now, bucket.category, r.destroyed, "erasure", by, rule, held_back, holds_used);
+    };
+    auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, false);
+    if (!rewritten) {
+      report.problems.push_back(bucket.path + ": " + rewritten.error().message);
+      continue;
+    }
+    auto& summary = by_category[bucket.category];
+    summary.category = bucket.category;
+    summary.rules.insert(rule);
+    add(summary, rewritten->destroyed);
+    summary.held_back += held_back;
+    for (const auto& [name, count] : holds_used) summary.holds.insert(name);
+  }
+  for (auto& [name, c] : by_category)
+    if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));
+  if (auto s = settle(); !s) return std::unexpected(s.error());
+  return report;
+}
+
+Result<void> Purger::settle() {
+  auto pending = meta_->pending();
+  if (!pending) return std::unexpected(pending.error());
+  if (pending->empty()) return {};
+  auto policy = policy_();
+  const core::TimeZone& zone = *policy->config().zone;
+  struct Sum {
+    CategoryPurge c;
+    int64_t time_us = 0;
+    std::string reason, by;
+  };
+  std::map<std::pair<std::string, std::string>, Sum> sums;
+  std::vector<std::string> keys;
+  for (const auto& [key, text] : *pending) {
+    keys.push_back(key);
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) continue;
+    auto& s = sums[{j.value("purge", ""), j.value("category", "")}];
+    s.c.category = j.value("category", "");
+    s.time_us = std::max(s.time_us, j.value("time_us", int64_t{0}));
+    s.reason = j.value("reason", "");
+    s.by = j.value("by", "");
+    add(s.c, store::BucketStats{j.value("records", uint64_t{0}), j.value("bytes", uint64_t{0}),
+                                j.value("from_us", int64_t{0}), j.value("until_us", int64_t{0})});
+    s.c.held_back += j.value("held_back", uint64_t{0});
+    s.c.rules.insert(j.value("rule", ""));
+    for (const auto& n : j.value("holds", std::vector<std::string>{})) s.c.holds.insert(n);
+  }
+  std::vector<std::string> receipts;
+  int64_t latest = 0;
+  for (const auto& [key, s] : sums) {
+    if (s.c.records == 0) continue;
+    latest = std::max(latest, s.time_us);
+    receipts.push_back(json{{"time", core::format_rfc3339(s.time_us, zone)},
+                            {"category", s.c.category},
+                            {"from", core::format_rfc3339(s.c.from_us, zone)},
+                            {"until", core::format_rfc3339(s.c.until_us, zone)},
+                            {"records", s.c.records},
+                            {"bytes", s.c.bytes},
+                            {"reason", s.reason},
+                            {"by", s.by},
+                            {"rule", std::vector<std::string>(s.c.rules.begin(), s.c.rules.end())},
+                            {"held_back", {{"count", s.c.held_back},
+                                           {"holds", std::vector<std::string>(s.c.holds.begin(), s.c.holds.end())}}}}
+                           .dump());
+  }
+  return meta_->settle(latest ? latest : core::now_us(), receipts, keys);
+}
+
+void Purger::start_schedule(std::function<int64_t(int64_t)> next_run) {
+  schedule_thread_ = std::thread([this, next_run = std::move(next_run)] {
+    auto log = spdlog::get("retention");
+    std::unique_lock lock(schedule_mutex_);
+    while (!schedule_stop_) {
+      int64_t now = core::now_us();
+      int64_t at = next_run(now);
+      if (schedule_wake_.wait_for(lock, std::chrono::microseconds(at - now), [&] { return schedule_stop_; })) break;
+      lock.unlock();
+      auto report = run(core::now_us(), false, "schedule", "schedule");
+      if (log) {
+        if (!report) log->error("scheduled purge failed: {}", report.error().message);
+        else
+          for (const auto& c : report->categories)
+            log->info("purged {}: {} records, {} held back", c.category, c.records, c.held_back);
+      }
+      lock.lock();
+    }
+  });
+}
+
+void Purger::stop_schedule() {
+  {
+    std::lock_guard lock(schedule_mutex_);
+    schedule_stop_ = true;
+  }
+  schedule_wake_.notify_all();
+  if (schedule_thread_.joinable()) schedule_thread_.join();
+}
+
+}  // namespace hokan::retention

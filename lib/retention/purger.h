@@ -1,0 +1,84 @@
+// The purge: destroys every expired record that no legal hold keeps, bucket by bucket,
+// and writes one ledger receipt per category. Whole expired buckets are dropped (cost
+// independent of their size); a bucket only partly expired, or touched by a hold, is
+// rewritten without the destroyed records. Also runs on [purge] schedule.
+// Thread-safety: run() is serialised internally; safe from any thread. Blocking.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/error.h"
+#include "retention/cases.h"
+#include "retention/holds.h"
+#include "retention/policy.h"
+#include "store/meta.h"
+#include "store/store.h"
+
+namespace hokan::retention {
+
+struct CategoryPurge {
+  std::string category;
+  uint64_t records = 0, bytes = 0;
+  int64_t from_us = 0, until_us = 0;  // event-time range destroyed
+  uint64_t held_back = 0;
+  std::set<std::string> holds;        // names of the holds that kept something
+  std::set<std::string> rules;
+};
+
+struct PurgeReport {
+  bool dry_run = false;
+  std::vector<CategoryPurge> categories;  // only categories where something went or was held
+  std::vector<std::string> problems;      // buckets left for the next run, and why
+};
+
+class Purger {
+ public:
+  using PolicySource = std::function<std::shared_ptr<const Policy>()>;
+  Purger(store::Store& store, std::shared_ptr<store::MetaStore> meta, PolicySource policy,
+         std::shared_ptr<const Holds> holds);
+  ~Purger();
+
+  // reason: "schedule", "manual" or "erasure"; by: who asked ("schedule" or a user).
+  [[nodiscard]] Result<PurgeReport> run(int64_t now_us, bool dry_run, const std::string& reason,
+                                        const std::string& by);
+
+  // Erasure of a person's records (subject requests): like a purge, but what goes is
+  // what `erase` accepts in the given categories, never held records.
+  [[nodiscard]] Result<PurgeReport> erase(const std::function<bool(const store::Event&)>& erase,
+                                          const std::vector<std::string>& categories, const std::string& by,
+                                          const std::string& rule);
+
+  // Turns receipts of destructions that happened (also before a crash) into ledger
+  // receipts, one per purge and category.
+  [[nodiscard]] Result<void> settle();
+
+  // Starts the [purge] schedule on a thread of its own; stop_schedule() ends it.
+  void start_schedule(std::function<int64_t(int64_t)> next_run);
+  void stop_schedule();
+
+ private:
+  std::string pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
+                              const store::BucketStats& destroyed, const std::string& reason, const std::string& by,
+                              const std::string& rule, uint64_t held_back,
+                              const std::map<std::string, uint64_t>& holds) const;
+  store::Store& store_;
+  std::shared_ptr<store::MetaStore> meta_;
+  PolicySource policy_;
+  std::shared_ptr<const Holds> holds_;
+  std::mutex run_mutex_;
+  std::mutex schedule_mutex_;
+  std::condition_variable schedule_wake_;
+  bool schedule_stop_ = false;
+  std::thread schedule_thread_;
+};
+
+}  // namespace hokan::retention
