@@ -34,6 +34,28 @@ Purger::Purger(store::Store& store, std::shared_ptr<store::MetaStore> meta, Poli
 
 Purger::~Purger() { stop_schedule(); }
 
+bool Purger::holds_may_keep(const std::string& category, int64_t from_us, int64_t until_us) const {
+  for (const auto& hold : holds_->list()) {
+    const auto& f = hold.filter;
+    if (!f.may_match(category, from_us, until_us)) continue;
+    // Ask the day's indexes: a hold on one user should not force a copy of every bucket.
+    store::ScanQuery q;
+    q.categories = {category};
+    q.since_us = std::max(from_us, f.since_us);
+    q.until_us = std::min(until_us, f.until_us);
+    q.users = f.users;
+    q.ips = f.ips;
+    q.hosts = f.hosts;
+    bool found = false;
+    auto scanned = store_.scan(q, [&](store::Event& e) {
+      found = f.matches(e);
+      return !found;
+    });
+    if (!scanned || found) return true;  // unsure counts as held
+  }
+  return false;
+}
+
 std::string Purger::pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
                                     const store::BucketStats& d, const std::string& reason, const std::string& by,
                                     const std::string& rule, uint64_t held_back,
@@ -65,7 +87,7 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
     auto& summary = by_category[bucket.category];
     summary.category = bucket.category;
     summary.rules.insert(expiry.rule);
-    bool held = holds_->any_may_match(bucket.category, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
+    bool held = holds_may_keep(bucket.category, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
     if (now >= *expiry.latest && !held) {
       if (!dry_run) {
         auto dropped = store_.drop_bucket(

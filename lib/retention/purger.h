@@ -66,6 +66,9 @@ class Purger {
   void stop_schedule();
 
  private:
+  // Whether any hold keeps a record of this category in [from, until): a cheap index
+  // lookup that lets whole buckets be dropped when no held record is in them.
+  bool holds_may_keep(const std::string& category, int64_t from_us, int64_t until_us) const;
   std::string pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
                               const store::BucketStats& destroyed, const std::string& reason, const std::string& by,
                               const std::string& rule, uint64_t held_back,
