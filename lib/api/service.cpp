@@ -3,10 +3,24 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <set>
+#include <optional>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "api/access.h"
+#include "api/follow.h"
+#include "audit/auditor.h"
 #include "core/time_format.h"
 #include "query/event_json.h"
+#include "query/pseudonymize.h"
 #include "query/query.h"
 
 namespace hokan::api {
@@ -20,7 +34,63 @@ struct Service::Impl {
   std::atomic<bool> stopping{false};
   std::shared_ptr<spdlog::logger> log = spdlog::get("api");
 
-  explicit Impl(ServiceContext c) : ctx(std::move(c)), store(*ctx.store), writer(*ctx.writer) {}
+  audit::Auditor auditor;
+  FollowHub follow;
+  std::shared_ptr<const AccessControl> access;
+
+  explicit Impl(ServiceContext c)
+      : ctx(std::move(c)),
+        store(*ctx.store),
+        writer(*ctx.writer),
+        auditor(*ctx.writer, ctx.lane_for),
+        access(std::make_shared<const AccessControl>(ctx.config, ctx.daemon_uid)) {
+    writer.add_observer([this](const std::vector<store::Event>& batch) { follow.publish(batch); });
+  }
+
+  std::shared_ptr<const AccessControl> current_access() const {
+    std::lock_guard lock(config_mutex);
+    return access;
+  }
+
+  // The filter part of a request, for the audit record.
+  static std::string filter_of(const json& r) {
+    json f = json::object();
+    for (const char* key : {"since", "until", "category", "host", "app", "user", "ip", "grep", "regex", "camera", "case",
+                            "limit", "name", "id", "outcome", "dry_run"})
+      if (auto it = r.find(key); it != r.end() && !(it->is_string() && it->get<std::string>().empty()) &&
+                                 !(it->is_array() && it->empty()))
+        f[key] = *it;
+    return f.dump();
+  }
+
+  audit::Entry entry(const Caller& caller, const std::string& action, const json& r) {
+    return audit::Entry{caller.uid, caller.user, action, string(r, "purpose"), filter_of(r), 0, true, ""};
+  }
+
+  // Checks role and purpose; on refusal audits it and answers with the reason.
+  std::optional<Decision> authorize(const Caller& caller, const std::string& op, const std::string& action,
+                                    const json& r, bool purpose_required, std::vector<std::string> categories = {}) {
+    if (categories.empty()) categories = strings(r, "category");
+    Decision d = current_access()->check(caller, action, categories);
+    if (d.allowed && purpose_required && string(r, "purpose").empty()) {
+      d.allowed = false;
+      d.why = "a purpose is required for every read: add --purpose TEXT (an incident or request number)";
+    }
+    if (d.allowed) return d;
+    auto e = entry(caller, op, r);
+    e.allowed = false;
+    e.why = d.why;
+    auditor.record(e);
+    out_error_ = d.why;
+    return std::nullopt;
+  }
+  static thread_local std::string out_error_;
+
+  bool audited(audit::Entry e, Responder& out) {
+    if (auditor.record(e)) return true;
+    out.error("refused: the audit record could not be written, and nothing is read unaudited");
+    return false;
+  }
 
   std::shared_ptr<const config::Config> current_config() const {
     std::lock_guard lock(config_mutex);
@@ -61,9 +131,12 @@ struct Service::Impl {
     return q;
   }
 
-  void run_query(const Caller&, const json& r, Responder& out) {
+  void run_query(const Caller& caller, const json& r, Responder& out) {
+    auto decision = authorize(caller, "query", "query", r, true);
+    if (!decision) return (void)out.error(out_error_);
     auto snapshot = current_config();
     auto request = query_request(r);
+    request.categories = decision->categories;
     auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
     if (!compiled) {
       out.error(compiled.error().message);
@@ -84,13 +157,68 @@ struct Service::Impl {
                 {"at", core::format_rfc3339(p.at_us, zone)}};
       out.progress(j.dump());
     };
+    bool following = r.value("follow", false);
+    // Subscribe before the history scan so nothing falls between the two.
+    std::shared_ptr<FollowHub::Subscription> subscription;
+    if (following) {
+      auto filter = *compiled;
+      subscription = follow.subscribe([filter](const store::Event& e) { return filter->matches(e); });
+    }
     auto ran = (*compiled)->run(store, emit, progress);
+    auto record = entry(caller, following ? "follow" : "query", r);
+    record.count = sent;
     if (!ran) {
+      if (subscription) follow.unsubscribe(subscription);
+      record.why = "failed: " + ran.error().message;
+      auditor.record(record);
       out.error(ran.error().message);
+      return;
+    }
+    if (!audited(record, out)) {
+      if (subscription) follow.unsubscribe(subscription);
+      return;
+    }
+    if (subscription) {
+      follow_live(*subscription, request.count_only, zone, out, sent);
+      follow.unsubscribe(subscription);
       return;
     }
     json done = {{"count", sent}, {"examined", ran->examined}};
     out.done(done.dump());
+  }
+
+  // Streams live events until the client goes away or the daemon stops.
+  void follow_live(FollowHub::Subscription& s, bool count_only, const core::TimeZone& zone, Responder& out,
+                   uint64_t& sent) {
+    out.flush();
+    std::string buffer;
+    while (!stopping.load() && !out.gone()) {
+      std::deque<store::Event> events;
+      {
+        std::unique_lock lock(s.mutex);
+        s.ready.wait_for(lock, std::chrono::milliseconds(200), [&] { return !s.events.empty(); });
+        events.swap(s.events);
+        if (s.dropped) {
+          out.line("hokand: " + std::to_string(s.dropped) + " live events were skipped: the reader fell behind");
+          s.dropped = 0;
+        }
+      }
+      for (auto& e : events) {
+        ++sent;
+        if (count_only) continue;
+        buffer.clear();
+        query::append_event_json(e, zone, buffer);
+        if (!out.event(buffer)) return;
+      }
+      if (!out.flush()) return;
+      // A client that hung up shows as readable with nothing to read.
+      pollfd p{out.fd(), POLLIN, 0};
+      if (::poll(&p, 1, 0) > 0) {
+        char c;
+        if ((p.revents & (POLLHUP | POLLERR)) || ::recv(out.fd(), &c, 1, MSG_DONTWAIT) == 0) return;
+      }
+    }
+    out.done(json{{"count", sent}}.dump());
   }
 
   static std::string bytes_text(uint64_t bytes) {
@@ -124,6 +252,7 @@ struct Service::Impl {
   }
 
   void purge(const Caller& caller, const json& r, Responder& out) {
+    if (!authorize(caller, "purge", "purge", r, false)) return (void)out.error(out_error_);
     bool dry_run = r.value("dry_run", false);
     auto snapshot = current_config();
     auto report = ctx.purger->run(core::now_us(), dry_run, "manual", caller.user);
@@ -131,23 +260,36 @@ struct Service::Impl {
       out.error("purge failed: " + report.error().message);
       return;
     }
+    auto record = entry(caller, dry_run ? "purge_dry_run" : "purge", r);
+    for (const auto& c : report->categories) record.count += c.records;
+    auditor.record(record);
     report_purge(*report, *snapshot->zone, out);
     out.done("{}");
   }
 
   void case_close(const Caller& caller, const json& r, Responder& out) {
     std::string id = string(r, "id"), reason = string(r, "reason"), outcome = string(r, "outcome");
+    if (!authorize(caller, "case_close", "admin", r, false)) return (void)out.error(out_error_);
     if (id.empty()) return (void)out.error("case close needs a case id");
     if (reason.empty()) return (void)out.error("case close needs --reason");
     auto snapshot = current_config();
     auto closed = ctx.cases->close(id, "", outcome, reason, caller.user, core::now_us());
-    if (!closed) return (void)out.error(closed.error().message);
+    auto record = entry(caller, "case_close", r);
+    record.why = "reason: " + reason;
+    if (!closed) {
+      record.allowed = false;
+      record.why = closed.error().message;
+      auditor.record(record);
+      return (void)out.error(closed.error().message);
+    }
+    auditor.record(record);
     out.line("case " + id + " closed at " + core::format_rfc3339(*closed->closed_us, *snapshot->zone) +
              (outcome.empty() ? "" : " with outcome " + outcome) + "; its retention clock starts now");
     out.done("{}");
   }
 
-  void case_list(const json& r, Responder& out) {
+  void case_list(const Caller& caller, const json& r, Responder& out) {
+    if (!authorize(caller, "case_list", "admin", r, false)) return (void)out.error(out_error_);
     auto snapshot = current_config();
     std::string which = string(r, "which");
     json cases = json::array();
@@ -175,6 +317,7 @@ struct Service::Impl {
     hold.reason = string(r, "reason");
     hold.placed_by = caller.user;
     hold.placed_us = core::now_us();
+    if (!authorize(caller, "hold_place", "hold", r, false)) return (void)out.error(out_error_);
     if (hold.reason.empty()) return (void)out.error("hold place needs --reason");
     auto& f = hold.filter;
     f.categories = strings(r, "category");
@@ -206,21 +349,30 @@ struct Service::Impl {
       if (hold.filter.matches(e)) ++matched;
       return true;
     });
+    auto record = entry(caller, "hold_place", r);
+    record.count = matched;
+    record.why = "reason: " + hold.reason;
+    auditor.record(record);
     out.line("hold " + hold.name + " placed: " +
              (matched ? "it keeps " + std::to_string(matched) + " records now"
                       : std::string("it matches no record yet (it will keep matching records that arrive)")));
     out.done(json{{"matched", matched}}.dump());
   }
 
-  void hold_release(const Caller&, const json& r, Responder& out) {
+  void hold_release(const Caller& caller, const json& r, Responder& out) {
+    if (!authorize(caller, "hold_release", "hold", r, false)) return (void)out.error(out_error_);
     if (string(r, "reason").empty()) return (void)out.error("hold release needs --reason");
     auto released = ctx.holds->release(string(r, "name"));
     if (!released) return (void)out.error(released.error().message);
+    auto record = entry(caller, "hold_release", r);
+    record.why = "reason: " + string(r, "reason");
+    auditor.record(record);
     out.line("hold " + released->name + " released; the next purge destroys what it kept if it has expired");
     out.done("{}");
   }
 
-  void hold_list(Responder& out) {
+  void hold_list(const Caller& caller, const json& r, Responder& out) {
+    if (!authorize(caller, "hold_list", "hold", r, false)) return (void)out.error(out_error_);
     auto snapshot = current_config();
     json holds = json::array();
     for (const auto& h : ctx.holds->list())
@@ -230,7 +382,8 @@ struct Service::Impl {
     out.done("{}");
   }
 
-  void ledger(const json& r, Responder& out) {
+  void ledger(const Caller& caller, const json& r, Responder& out) {
+    if (!authorize(caller, "ledger", "purge", r, false)) return (void)out.error(out_error_);
     auto snapshot = current_config();
     int64_t since = 0;
     if (std::string text = string(r, "since"); !text.empty()) {
@@ -249,6 +402,125 @@ struct Service::Impl {
     out.done("{}");
   }
 
+  struct Subject {
+    std::vector<std::string> users, ips;
+    bool matches(const store::Event& e) const {
+      return (!users.empty() && std::find(users.begin(), users.end(), e.fields.user) != users.end()) ||
+             (!ips.empty() && std::find(ips.begin(), ips.end(), e.fields.src_ip) != ips.end());
+    }
+  };
+
+  // Everything held about a person (開示等の請求), grouped by category.
+  void subject_find(const Caller& caller, const json& r, Responder& out) {
+    Subject subject{strings(r, "user"), strings(r, "ip")};
+    if (subject.users.empty() == subject.ips.empty()) return (void)out.error("subject find needs --user U or --ip ADDR");
+    auto decision = authorize(caller, "subject_find", "query", r, true);
+    if (!decision) return (void)out.error(out_error_);
+    auto snapshot = current_config();
+    const auto& zone = *snapshot->zone;
+    std::map<std::string, json> groups;
+    std::set<uint64_t> seen;
+    uint64_t total = 0;
+    std::string buffer;
+    // One indexed scan per identifier: users and addresses are separate indexes.
+    auto scan_for = [&](std::vector<std::string> users, std::vector<std::string> ips) {
+      store::ScanQuery q;
+      q.categories = decision->categories;
+      q.users = std::move(users);
+      q.ips = std::move(ips);
+      return store.scan(q, [&](store::Event& e) {
+        if (!seen.insert(e.id).second) return true;  // found by the other identifier already
+        auto& g = groups[e.category];
+        if (g.is_null()) {
+          const config::Category* c = snapshot->find_category(e.category);
+          g = {{"category", e.category}, {"records", 0}, {"disclosable", e.category != "audit" && (!c || c->disclosable)},
+               {"from", core::format_rfc3339(e.time_us, zone)}};
+        }
+        g["records"] = g["records"].get<uint64_t>() + 1;
+        g["until"] = core::format_rfc3339(e.time_us, zone);
+        ++total;
+        buffer.clear();
+        query::append_event_json(e, zone, buffer);
+        return out.event(buffer);
+      });
+    };
+    if (!subject.users.empty())
+      if (auto s = scan_for(subject.users, {}); !s) return (void)out.error(s.error().message);
+    if (!subject.ips.empty())
+      if (auto s = scan_for({}, subject.ips); !s) return (void)out.error(s.error().message);
+    json categories = json::array();
+    for (auto& [name, g] : groups) categories.push_back(g);
+    auto record = entry(caller, "subject_find", r);
+    record.count = total;
+    if (!audited(record, out)) return;
+    out.result(json{{"categories", categories}, {"records", total}}.dump());
+    out.done(json{{"count", total}}.dump());
+  }
+
+  void subject_erase(const Caller& caller, const json& r, Responder& out) {
+    Subject subject{strings(r, "user"), strings(r, "ip")};
+    if (subject.users.empty() == subject.ips.empty()) return (void)out.error("subject erase needs --user U or --ip ADDR");
+    std::string reason = string(r, "reason");
+    if (reason.empty()) return (void)out.error("subject erase needs --reason TEXT");
+    auto snapshot = current_config();
+    std::vector<std::string> named = strings(r, "category");
+    for (const auto& c : named) {
+      const config::Category* cat = snapshot->find_category(c);
+      if (c == "audit" || (cat && !cat->erasable)) {
+        auto record = entry(caller, "subject_erase", r);
+        record.allowed = false;
+        record.why = "category \"" + c + "\" is not erasable" + (c == "audit" ? " (the audit trail is append-only)" : " (erasable = false)");
+        auditor.record(record);
+        return (void)out.error(record.why);
+      }
+    }
+    auto decision = authorize(caller, "subject_erase", "erase", r, false);
+    if (!decision) return (void)out.error(out_error_);
+    std::vector<std::string> erasable;
+    for (const auto& c : decision->categories) {
+      const config::Category* cat = snapshot->find_category(c);
+      if (c != "audit" && cat && cat->erasable) erasable.push_back(c);
+    }
+    auto report = ctx.purger->erase([&](const store::Event& e) { return subject.matches(e); }, erasable, caller.user,
+                                    "subject erasure request: " + reason);
+    if (!report) return (void)out.error("erasure failed: " + report.error().message);
+    auto record = entry(caller, "subject_erase", r);
+    for (const auto& c : report->categories) record.count += c.records;
+    record.why = "reason: " + reason;
+    auditor.record(record);
+    report_purge(*report, *snapshot->zone, out);
+    out.done("{}");
+  }
+
+  void export_records(const Caller& caller, const json& r, Responder& out) {
+    auto decision = authorize(caller, "export", "export", r, true);
+    if (!decision) return (void)out.error(out_error_);
+    std::shared_ptr<const query::Pseudonymizer> pseudonymizer;
+    if (r.value("anonymize", false)) {
+      auto p = query::Pseudonymizer::create(string(r, "key"));
+      if (!p) return (void)out.error(p.error().message);
+      pseudonymizer = *p;
+    }
+    auto snapshot = current_config();
+    auto request = query_request(r);
+    request.categories = decision->categories;
+    auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
+    if (!compiled) return (void)out.error(compiled.error().message);
+    uint64_t sent = 0;
+    std::string buffer;
+    auto ran = (*compiled)->run(store, [&](store::Event& e) {
+      ++sent;
+      buffer.clear();
+      query::append_event_json(pseudonymizer ? pseudonymizer->apply(e) : e, *snapshot->zone, buffer);
+      return out.event(buffer);
+    });
+    auto record = entry(caller, pseudonymizer ? "export_pseudonymized" : "export", r);
+    record.count = sent;
+    if (!ran) return (void)out.error(ran.error().message);
+    if (!audited(record, out)) return;
+    out.done(json{{"count", sent}}.dump());
+  }
+
   void status(Responder& out) {
     const auto& c = writer.counters();
     json j = {{"written", c.written.load()}, {"queued", writer.queued()},
@@ -263,8 +535,15 @@ Service::~Service() = default;
 
 void Service::set_config(std::shared_ptr<const config::Config> config) {
   std::lock_guard lock(impl_->config_mutex);
+  impl_->access = std::make_shared<const AccessControl>(config, impl_->ctx.daemon_uid);
   impl_->ctx.config = std::move(config);
 }
+
+void Service::audit_daemon_action(const std::string& action, const std::string& note, uint64_t count) {
+  impl_->auditor.record(audit::Entry{impl_->ctx.daemon_uid, "hokand", action, "", "", count, true, note});
+}
+
+thread_local std::string Service::Impl::out_error_;
 
 void Service::shutdown() { impl_->stopping = true; }
 
@@ -279,11 +558,14 @@ void Service::handle(const Caller& caller, const std::string& text, Responder& o
   if (op == "status") return impl_->status(out);
   if (op == "purge") return impl_->purge(caller, request, out);
   if (op == "case_close") return impl_->case_close(caller, request, out);
-  if (op == "case_list") return impl_->case_list(request, out);
+  if (op == "case_list") return impl_->case_list(caller, request, out);
   if (op == "hold_place") return impl_->hold_place(caller, request, out);
   if (op == "hold_release") return impl_->hold_release(caller, request, out);
-  if (op == "hold_list") return impl_->hold_list(out);
-  if (op == "ledger") return impl_->ledger(request, out);
+  if (op == "hold_list") return impl_->hold_list(caller, request, out);
+  if (op == "ledger") return impl_->ledger(caller, request, out);
+  if (op == "subject_find") return impl_->subject_find(caller, request, out);
+  if (op == "subject_erase") return impl_->subject_erase(caller, request, out);
+  if (op == "export") return impl_->export_records(caller, request, out);
   out.error("unknown command \"" + op + "\"");
 }
 

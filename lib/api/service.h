@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <functional>
 #include <string>
 
 #include "api/server.h"
@@ -28,6 +29,9 @@ struct ServiceContext {
   std::shared_ptr<retention::Cases> cases;
   std::shared_ptr<retention::Holds> holds;
   retention::Purger* purger = nullptr;
+  // The retention lane of a new record (for audit records).
+  std::function<std::string(const store::Event&)> lane_for;
+  uid_t daemon_uid = 0;
 };
 
 class Service {
@@ -41,6 +45,8 @@ class Service {
   void set_config(std::shared_ptr<const config::Config> config);
   // Ends long-running requests (live follow) so the daemon can stop.
   void shutdown();
+  // Audits what the daemon does by itself (scheduled purges, reloads).
+  void audit_daemon_action(const std::string& action, const std::string& note, uint64_t count);
 
   struct Impl;
 

@@ -235,6 +235,7 @@ void Purger::start_schedule(std::function<int64_t(int64_t)> next_run) {
       if (schedule_wake_.wait_for(lock, std::chrono::microseconds(at - now), [&] { return schedule_stop_; })) break;
       lock.unlock();
       auto report = run(core::now_us(), false, "schedule", "schedule");
+      if (report && on_scheduled_) on_scheduled_(*report);
       if (log) {
         if (!report) log->error("scheduled purge failed: {}", report.error().message);
         else

@@ -63,6 +63,8 @@ class Purger {
 
   // Starts the [purge] schedule on a thread of its own; stop_schedule() ends it.
   void start_schedule(std::function<int64_t(int64_t)> next_run);
+  // Called after each scheduled run (for the audit trail). Set before start_schedule().
+  void on_scheduled_run(std::function<void(const PurgeReport&)> callback) { on_scheduled_ = std::move(callback); }
   void stop_schedule();
 
  private:
@@ -82,6 +84,7 @@ class Purger {
   std::condition_variable schedule_wake_;
   bool schedule_stop_ = false;
   std::thread schedule_thread_;
+  std::function<void(const PurgeReport&)> on_scheduled_;
 };
 
 }  // namespace hokan::retention

@@ -1,5 +1,7 @@
 #include "runtime/daemon.h"
 
+#include <unistd.h>
+
 #include <boost/asio.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -153,10 +155,6 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   if (auto settled = purger.settle(); !settled) log->error("settling receipts: {}", settled.error().message);
   if (auto caught_up = purger.run(core::now_us(), false, "schedule", "schedule (start-up catch-up)"); !caught_up)
     log->error("start-up purge: {}", caught_up.error().message);
-  purger.start_schedule([&policies](int64_t after) {
-    auto p = policies.get();
-    return retention::next_run(p->config().purge.schedule, after, *p->config().zone);
-  });
   ingest::Writer writer(store, sync_mode(config->storage.sync));
   writer.add_observer(case_observer(*cases, policies));
   auto builder = make_builder(config, policies.get());
@@ -170,7 +168,20 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     log->critical("{}", listeners.error().message);
     return 1;
   }
-  api::Service service({config, &store, &writer, meta_store, cases, holds, &purger});
+  api::ServiceContext service_context{config, &store, &writer, meta_store, cases, holds, &purger};
+  service_context.lane_for = [&policies](const store::Event& e) { return policies.get()->lane_for(e); };
+  service_context.daemon_uid = ::getuid();
+  api::Service service(std::move(service_context));
+  purger.on_scheduled_run([&service](const retention::PurgeReport& report) {
+    uint64_t destroyed = 0;
+    for (const auto& c : report.categories) destroyed += c.records;
+    service.audit_daemon_action("purge", "scheduled", destroyed);
+  });
+  purger.start_schedule([&policies](int64_t after) {
+    auto p = policies.get();
+    return retention::next_run(p->config().purge.schedule, after, *p->config().zone);
+  });
+
   auto control = api::ControlServer::start(
       {config->listen.control, config->listen.control_mode, config->listen.control_group},
       [&service](const api::Caller& caller, const std::string& request, api::Responder& out) {
@@ -205,6 +216,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
             policies.set(std::make_shared<const retention::Policy>(loaded.config, cases));
             (*listeners)->set_builder(*b);
             service.set_config(loaded.config);
+            service.audit_daemon_action("reload", "rules and roles from " + config_path, 0);
             log->info("reloaded rules and roles from {}", config_path);
           }
         }
