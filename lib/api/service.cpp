@@ -497,7 +497,9 @@ struct Service::Impl {
     if (!decision) return (void)out.error(out_error_);
     std::shared_ptr<const query::Pseudonymizer> pseudonymizer;
     if (r.value("anonymize", false)) {
-      auto p = query::Pseudonymizer::create(string(r, "key"));
+      std::string hex = string(r, "key_hex"), key;
+      for (std::size_t i = 0; i + 1 < hex.size(); i += 2) key.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+      auto p = query::Pseudonymizer::create(key);
       if (!p) return (void)out.error(p.error().message);
       pseudonymizer = *p;
     }

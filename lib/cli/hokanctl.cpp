@@ -7,6 +7,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
 
 #include "api/protocol.h"
 #include "cli/args.h"
@@ -27,7 +30,11 @@ constexpr const char* kUsage =
     "commands:\n"
     "  query    --purpose TEXT [--since T] [--until T] [--category C] [--host H]\n"
     "           [--app A] [--user U] [--ip ADDR] [--grep TEXT | --regex RE] [--limit N]\n"
-    "           [--reverse] [--format table|json|csv|raw] [--count]\n"
+    "           [--reverse] [--format table|json|csv|raw] [--count] [--follow]\n"
+    "  subject find (--user U | --ip ADDR) --purpose TEXT [--format table|json]\n"
+    "           everything kept about one person, by category (開示等の請求)\n"
+    "  subject erase (--user U | --ip ADDR) [--category C] --reason TEXT\n"
+    "  export --purpose TEXT [--anonymize --key-file K] [query filters] [--format json|csv]\n"
     "  status   what the daemon has written and holds\n"
     "  purge now | purge --dry-run\n"
     "           destroy what has expired (or say what would go), per category\n"
@@ -67,7 +74,7 @@ class Session {
 
  private:
   int exchange(int fd, const json& request, const EventSink& on_event, json* done_out, json* result_out) {
-    if (auto sent = api::write_frame(fd, request.dump()); !sent) {
+    if (auto sent = api::write_frame(fd, request.dump(-1, ' ', false, json::error_handler_t::replace)); !sent) {
       std::fprintf(stderr, "hokanctl: %s\n", sent.error().message.c_str());
       return kExitUnavailable;
     }
@@ -127,8 +134,8 @@ class Session {
 
 const ArgSpec kSpec{
     {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip", "grep", "regex",
-     "limit", "format", "reason", "outcome", "camera", "case"},
-    {"reverse", "count", "help", "dry-run", "open", "closed"},
+     "limit", "format", "reason", "outcome", "camera", "case", "key-file"},
+    {"reverse", "count", "help", "dry-run", "open", "closed", "follow", "anonymize"},
 };
 
 // Prints a table of `rows` (each a list of cells) under `header`, columns aligned.
@@ -260,9 +267,12 @@ int ledger(const std::string& socket, const Args& args) {
   return 0;
 }
 
-int query(const std::string& socket, const Args& args) {
+constexpr const char* kPurposeRequired =
+    "a purpose is required for every read: add --purpose TEXT (an incident or request number)";
+
+// Fills the filter keys every record-reading command shares.
+std::optional<int> add_filters(const Args& args, json& request) {
   if (args.has("grep") && args.has("regex")) return usage_error("give --grep or --regex, not both");
-  json request = {{"op", "query"}};
   for (const char* single : {"purpose", "since", "until", "grep", "regex"})
     if (args.has(single)) request[single] = args.value(single);
   for (const char* many : {"category", "host", "app", "user", "ip"})
@@ -275,10 +285,85 @@ int query(const std::string& socket, const Args& args) {
     request["limit"] = n;
   }
   request["reverse"] = args.flags.contains("reverse");
+  return std::nullopt;
+}
+
+int export_records(const std::string& socket, const Args& args) {
+  if (args.value("purpose").empty()) return usage_error(kPurposeRequired);
+  json request = {{"op", "export"}};
+  if (auto bad = add_filters(args, request)) return *bad;
+  if (args.flags.contains("anonymize")) {
+    std::string path = args.value("key-file");
+    if (path.empty()) return usage_error("--anonymize needs --key-file K (a secret of 16 bytes or more)");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return usage_error("cannot read the key file " + path);
+    request["anonymize"] = true;
+    // Hex: a key is bytes, and the protocol carries JSON text.
+    std::string key((std::istreambuf_iterator<char>(in)), {}), hex;
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char c : key) {
+      hex.push_back(kHex[c >> 4]);
+      hex.push_back(kHex[c & 15]);
+    }
+    request["key_hex"] = hex;
+  }
+  std::string format = args.value("format", "json");
+  if (format != "json" && format != "csv") return usage_error("export writes --format json or csv");
+  auto formatter = RecordFormatter::create(format, stdout);
+  int code = Session().run(socket, request, [&](const json& r, std::string_view text) { (*formatter)->record(r, text); });
+  (*formatter)->finish();
+  return code;
+}
+
+int subject(const std::string& socket, const Args& args) {
+  std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
+  if (args.has("user") == args.has("ip")) return usage_error("subject " + sub + " needs --user U or --ip ADDR");
+  if (sub == "erase") {
+    if (args.value("reason").empty()) return usage_error("subject erase needs --reason TEXT");
+    json request = {{"op", "subject_erase"}, {"reason", args.value("reason")}};
+    for (const char* many : {"user", "ip", "category"})
+      if (args.has(many)) request[many] = args.values(many);
+    return request_lines(socket, request);
+  }
+  if (sub != "find") return usage_error("subject takes find or erase");
+  if (args.value("purpose").empty()) return usage_error(kPurposeRequired);
+  json request = {{"op", "subject_find"}, {"purpose", args.value("purpose")}};
+  for (const char* many : {"user", "ip"})
+    if (args.has(many)) request[many] = args.values(many);
+  bool as_json = args.value("format", "table") == "json";
+  std::map<std::string, std::vector<std::vector<std::string>>> rows;
+  json result;
+  int code = Session().run(
+      socket, request,
+      [&](const json& r, std::string_view text) {
+        if (as_json) std::printf("%.*s\n", static_cast<int>(text.size()), text.data());
+        else rows[cell(r, "category")].push_back({cell(r, "time"), cell(r, "host"), cell(r, "app"), cell(r, "message")});
+      },
+      nullptr, &result);
+  if (code != 0 || as_json) return code;
+  for (const auto& g : result.value("categories", json::array())) {
+    std::string name = cell(g, "category");
+    std::printf("== %s: %s records, %s to %s%s\n", name.c_str(), cell(g, "records").c_str(), cell(g, "from").c_str(),
+                cell(g, "until").c_str(),
+                g.value("disclosable", true) ? "" : "  [not disclosed under the policy (disclosable = false)]");
+    print_table({"TIME", "HOST", "APP", "MESSAGE"}, rows[name]);
+    std::printf("\n");
+  }
+  if (result.value("categories", json::array()).empty()) std::printf("nothing is kept about this person\n");
+  return 0;
+}
+
+int query(const std::string& socket, const Args& args) {
+  if (args.value("purpose").empty()) return usage_error(kPurposeRequired);
+  json request = {{"op", "query"}, {"follow", args.flags.contains("follow")}};
+  if (auto bad = add_filters(args, request)) return *bad;
   bool count = args.flags.contains("count");
   request["count"] = count;
-  auto formatter = RecordFormatter::create(args.value("format", "table"), stdout);
+  // Followed output must appear as it comes: no table sizing, no stdio buffering.
+  std::string format = args.value("format", args.flags.contains("follow") ? "raw" : "table");
+  auto formatter = RecordFormatter::create(format, stdout);
   if (!formatter) return usage_error(formatter.error().message);
+  if (args.flags.contains("follow")) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   json done;
   int code = Session().run(socket, request,
                            [&](const json& r, std::string_view text) { (*formatter)->record(r, text); }, &done);
@@ -342,6 +427,8 @@ int run_hokanctl(const std::vector<std::string>& argv) {
   if (command == "case") return cases(socket, *args);
   if (command == "hold") return holds(socket, *args);
   if (command == "ledger") return ledger(socket, *args);
+  if (command == "subject") return subject(socket, *args);
+  if (command == "export") return export_records(socket, *args);
   return usage_error("unknown command \"" + command + "\"");
 }
 

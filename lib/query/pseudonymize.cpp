@@ -12,7 +12,7 @@ struct Pseudonymizer::Impl {
   RE2 ipv4{R"(\b\d{1,3}(?:\.\d{1,3}){3}\b)"};
   RE2 ipv6{R"(\b(?:[0-9A-Fa-f]{1,4}:){2,7}[0-9A-Fa-f]{1,4}\b)"};
   RE2 user_token{R"(\b(user|for|by|ruser|username)([ =])([A-Za-z0-9._@-]+))"};
-  RE2 number{R"(\d+)"};
+  RE2 number{R"((\d+))"};
 };
 
 Pseudonymizer::Pseudonymizer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -79,7 +79,7 @@ std::string Pseudonymizer::mask(std::string_view text, const store::Event& e) co
   while (RE2::FindAndConsume(&rest, impl_->number, &digits)) {
     std::size_t start = static_cast<std::size_t>(digits.data() - mbase);
     // Inside a pseudonym ("u-3f2a9...") digits are part of the hash: leave them.
-    std::size_t word = masked.rfind(' ', start);
+    std::size_t word = start == 0 ? std::string::npos : masked.find_last_of(" =:,;\"'([", start - 1);
     word = word == std::string::npos ? 0 : word + 1;
     std::string_view token(masked.data() + word, start - word);
     if (token.starts_with("u-") || token.starts_with("ip-") || token.starts_with("h-")) continue;
