@@ -71,7 +71,7 @@ class Reader {
 };
 
 constexpr uint8_t kEventVersion = 1;
-constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4;
+constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8;
 
 }  // namespace
 
@@ -86,6 +86,18 @@ Result<RecordKey> decode_record_key(std::string_view key) {
     return fail(Errc::corruption, "record key of unexpected shape");
   return RecordKey{static_cast<int64_t>(get_u64_be(key.data() + 1) ^ kTimeBias),
                    get_u64_be(key.data() + 9)};
+}
+
+std::string object_prefix(uint64_t id) {
+  std::string key(1, kObjectPrefix);
+  put_u64_be(key, id);
+  return key;
+}
+
+std::string object_chunk_key(uint64_t id, uint32_t chunk) {
+  std::string key = object_prefix(id);
+  for (int i = 3; i >= 0; --i) key.push_back(static_cast<char>((chunk >> (8 * i)) & 0xff));
+  return key;
 }
 
 std::string posting_prefix(IndexField field, uint64_t value_hash) {
@@ -135,7 +147,7 @@ Result<void> decode_posting(std::string_view value, std::vector<RecordKey>& out)
 void encode_event(const Event& e, std::string& out) {
   out.push_back(static_cast<char>(kEventVersion));
   uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
-                   (e.claimed_time_us ? kClaimedTime : 0);
+                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
   put_varint(out, flags);
   put_varint(out, zigzag(e.received_us - e.time_us));
   out.push_back(static_cast<char>(e.facility + 1));
@@ -159,6 +171,7 @@ void encode_event(const Event& e, std::string& out) {
     put_string(out, value);
   }
   if (e.claimed_time_us) put_varint(out, zigzag(*e.claimed_time_us - e.time_us));
+  if (e.is_object()) put_varint(out, e.object_size);
 }
 
 Result<void> decode_event(std::string_view value, Event& e) {
@@ -202,6 +215,9 @@ Result<void> decode_event(std::string_view value, Event& e) {
     if (!r.varint(d)) return bad();
     e.claimed_time_us = e.time_us + unzigzag(d);
   }
+  e.object_size = 0;
+  e.object_marker = flags & kObject;
+  if (e.object_marker && !r.varint(e.object_size)) return bad();
   if (!r.done()) return bad();
   return {};
 }

@@ -31,6 +31,10 @@ struct RecordKey {
 constexpr std::size_t kRecordKeySize = 17;
 constexpr char kRecordPrefix = 'r';
 constexpr char kPostingPrefix = 'i';
+constexpr char kObjectPrefix = 'o';  // 'o' | id (u64 BE) | chunk number (u32 BE) -> bytes
+
+std::string object_prefix(uint64_t id);
+std::string object_chunk_key(uint64_t id, uint32_t chunk);
 
 void append_record_key(std::string& out, RecordKey key);
 [[nodiscard]] Result<RecordKey> decode_record_key(std::string_view key);

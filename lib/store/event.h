@@ -32,6 +32,10 @@ struct Event {
   // A time the sender claimed that lay too far ahead of the received time (see
   // [storage] clock_skew); time_us then holds the received time.
   std::optional<int64_t> claimed_time_us;
+  // Objects: the stored bytes' size (their chunks live beside the record). 0 for events.
+  uint64_t object_size = 0;
+  bool is_object() const { return object_size > 0 || object_marker; }
+  bool object_marker = false;  // an object of zero bytes
 };
 
 }  // namespace hokan::store

@@ -203,6 +203,8 @@ struct Store::Impl {
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
   rocksdb::Options db_options;
   IdAllocator ids;
+  std::mutex ids_mutex;  // the event writer and object uploads both take ids
+  rocksdb::Options object_options;  // buckets of object categories: small memtables
 
   mutable std::mutex mutex;  // guards known, open, tick, busy
   std::set<BucketId> known;  // every bucket on disk
@@ -213,6 +215,11 @@ struct Store::Impl {
 
   // Writer-thread state.
   std::set<BucketId> unsynced;
+
+  Result<uint64_t> next_id() {
+    std::lock_guard lock(ids_mutex);
+    return ids.next();
+  }
 
   void configure_rocksdb() {
     block_cache = rocksdb::NewLRUCache(64 << 20);
@@ -244,6 +251,16 @@ struct Store::Impl {
     table.block_cache = block_cache;
     table.block_size = 16 * 1024;
     o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+    // Object chunks (1 MiB) go to blob files, uncompressed (footage is compressed
+    // already); events stay inline. Dropping a bucket removes its blob files with it.
+    o.enable_blob_files = true;
+    o.min_blob_size = 64 * 1024;
+    o.blob_compression_type = rocksdb::kNoCompression;
+    o.enable_blob_garbage_collection = true;
+    object_options = o;
+    // A 100 MB segment must not sit in memory: flush object buckets often.
+    object_options.write_buffer_size = 8 << 20;
+    object_options.max_write_buffer_number = 2;
   }
 
   std::string bucket_path(const BucketId& id) const {
@@ -286,7 +303,8 @@ struct Store::Impl {
     fs::create_directories(bucket->path, ec);
     if (ec) return fail(Errc::io, bucket->path + ": " + ec.message());
     rocksdb::DB* db = nullptr;
-    auto s = rocksdb::DB::Open(db_options, bucket->path, &db);
+    bool object = options.object_categories.contains(id.category);
+    auto s = rocksdb::DB::Open(object ? object_options : db_options, bucket->path, &db);
     if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + bucket->path));
     bucket->db.reset(db);
     std::string stats;
@@ -470,6 +488,7 @@ class BucketCursor {
   void advance() { if (reverse_) it_->Prev(); else it_->Next(); }
   rocksdb::Status status() const { return it_->status(); }
   const std::string& category() const { return bucket_->id.category; }
+  const std::string& lane() const { return bucket_->id.lane; }
 
  private:
   std::shared_ptr<Bucket> bucket_;  // keeps the DB open while iterating
@@ -528,9 +547,11 @@ Result<void> Store::write(std::vector<Event>& events) {
     entry.second.push_back(key);
   };
   for (auto& e : events) {
-    auto next_id = impl.ids.next();
-    if (!next_id) return std::unexpected(next_id.error());
-    e.id = *next_id;
+    if (e.id == 0) {  // objects arrive with the id their chunks were stored under
+      auto next_id = impl.next_id();
+      if (!next_id) return std::unexpected(next_id.error());
+      e.id = *next_id;
+    }
     id.category = e.category;
     id.lane = e.lane.empty() ? std::string(kDefaultLane) : e.lane;
     id.day = day_of(*impl.options.zone, e.time_us);
@@ -547,7 +568,7 @@ Result<void> Store::write(std::vector<Event>& events) {
     value.clear();
     codec::encode_event(e, value);
     p.batch.Put(k, value);
-    add_record(p.delta, e.time_us, k.size() + value.size());
+    add_record(p.delta, e.time_us, k.size() + value.size() + e.object_size);
     post(p, IndexField::host, e.host, key);
     post(p, IndexField::app, e.app, key);
     post(p, IndexField::user, e.fields.user, key);
@@ -654,6 +675,7 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
         ++stats.examined;
         if (!matches_fields(q, e)) continue;
         e.category = bucket.id.category;
+        e.lane = bucket.id.lane;
         ++stats.returned;
         if (!visit(e)) return stats;
       }
@@ -689,6 +711,7 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
       ++stats.examined;
       if (matches_fields(q, e)) {
         e.category = best->category();
+        e.lane = best->lane();
         ++stats.returned;
         if (!visit(e)) return stats;
       }
@@ -789,7 +812,8 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
       e.category = info.category;
       if (auto r = codec::decode_event(std::string_view(cursor.value().data(), cursor.value().size()), e); !r)
         return std::unexpected(r.error());
-      add_record(keep(e) ? result.kept : result.destroyed, e.time_us, cursor.key().size() + cursor.value().size());
+      add_record(keep(e) ? result.kept : result.destroyed, e.time_us,
+                 cursor.key().size() + cursor.value().size() + e.object_size);
     }
     return result;
   }
@@ -839,11 +863,21 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
         return give_back(r.error());
       uint64_t size = it->key().size() + it->value().size();
       if (!keep(e)) {
-        add_record(result.destroyed, e.time_us, size);
+        add_record(result.destroyed, e.time_us, size + e.object_size);
         continue;
       }
-      add_record(result.kept, e.time_us, size);
+      add_record(result.kept, e.time_us, size + e.object_size);
       batch.Put(it->key(), it->value());
+      if (e.is_object()) {
+        // Kept objects keep their bytes: copy the chunks (into fresh blob files).
+        std::string prefix = codec::object_prefix(e.id);
+        std::unique_ptr<rocksdb::Iterator> chunks(old_db->NewIterator({}));
+        for (chunks->Seek(prefix); chunks->Valid() && chunks->key().starts_with(prefix); chunks->Next()) {
+          rocksdb::WriteBatch one;
+          one.Put(chunks->key(), chunks->value());
+          if (auto w = new_db->Write(wo, &one); !w.ok()) return give_back(status_error(w, "write " + new_path));
+        }
+      }
       post(IndexField::host, e.host, *key);
       post(IndexField::app, e.app, *key);
       post(IndexField::user, e.fields.user, *key);
@@ -895,6 +929,113 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   if (empty) fs::remove_all(base, ec);  // nothing left: no empty RocksDB lingers
   impl.release(id, !empty);
   return result;
+}
+
+}  // namespace hokan::store
+
+namespace hokan::store {
+namespace {
+
+constexpr std::size_t kChunkBytes = 1 << 20;
+
+class BucketObjectUpload : public ObjectUpload {
+ public:
+  BucketObjectUpload(std::shared_ptr<Bucket> bucket, uint64_t id, SyncMode sync)
+      : bucket_(std::move(bucket)), id_(id), sync_(sync) {
+    chunk_.reserve(kChunkBytes);
+  }
+  ~BucketObjectUpload() override {
+    if (!finished_) abort();
+  }
+  Result<void> append(std::string_view bytes) override {
+    while (!bytes.empty()) {
+      std::size_t take = std::min(bytes.size(), kChunkBytes - chunk_.size());
+      chunk_.append(bytes.substr(0, take));
+      bytes.remove_prefix(take);
+      size_ += take;
+      if (chunk_.size() == kChunkBytes)
+        if (auto r = flush_chunk(); !r) return r;
+    }
+    return {};
+  }
+  Result<void> finish() override {
+    if (!chunk_.empty())
+      if (auto r = flush_chunk(); !r) return r;
+    std::lock_guard lock(bucket_->write_mutex);
+    if (bucket_->dropped) return fail(Errc::unavailable, "the bucket was purged during the upload");
+    if (sync_ != SyncMode::none) {
+      auto s = bucket_->db->SyncWAL();
+      if (!s.ok()) return std::unexpected(status_error(s, "sync " + bucket_->path));
+    }
+    finished_ = true;
+    return {};
+  }
+  void abort() override {
+    finished_ = true;
+    std::lock_guard lock(bucket_->write_mutex);
+    if (bucket_->dropped || chunks_ == 0) return;
+    std::string begin = codec::object_prefix(id_), end = codec::object_prefix(id_ + 1);
+    (void)bucket_->db->DeleteRange({}, bucket_->db->DefaultColumnFamily(), begin, end);
+    // Refused bytes should not wait for a compaction to disappear.
+    rocksdb::Slice b(begin), e(end);
+    (void)bucket_->db->CompactRange({}, &b, &e);
+  }
+  uint64_t id() const override { return id_; }
+  uint64_t size() const override { return size_; }
+
+ private:
+  Result<void> flush_chunk() {
+    std::lock_guard lock(bucket_->write_mutex);
+    if (bucket_->dropped) return fail(Errc::unavailable, "the bucket was purged during the upload");
+    auto s = bucket_->db->Put({}, codec::object_chunk_key(id_, chunks_), chunk_);
+    if (!s.ok()) return std::unexpected(status_error(s, "write " + bucket_->path));
+    ++chunks_;
+    chunk_.clear();
+    return {};
+  }
+  std::shared_ptr<Bucket> bucket_;
+  uint64_t id_;
+  SyncMode sync_;
+  std::string chunk_;
+  uint32_t chunks_ = 0;
+  uint64_t size_ = 0;
+  bool finished_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ObjectUpload>> Store::begin_object(const Event& metadata) {
+  auto& impl = *impl_;
+  BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
+              day_of(*impl.options.zone, metadata.time_us)};
+  auto bucket = impl.bucket(id, true);
+  if (!bucket) return std::unexpected(bucket.error());
+  auto object_id = impl.next_id();
+  if (!object_id) return std::unexpected(object_id.error());
+  return std::make_unique<BucketObjectUpload>(*bucket, *object_id, impl.options.sync);
+}
+
+Result<void> Store::read_object(const Event& metadata, const std::function<bool(std::string_view)>& sink) const {
+  auto& impl = *impl_;
+  BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
+              day_of(*impl.options.zone, metadata.time_us)};
+  auto bucket = impl.bucket(id, false);
+  if (!bucket) return std::unexpected(bucket.error());
+  if (!*bucket) return fail(Errc::not_found, "the object is no longer stored");
+  std::string prefix = codec::object_prefix(metadata.id);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it((*bucket)->db->NewIterator(ro));
+  uint64_t seen = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    seen += it->value().size();
+    if (!sink(std::string_view(it->value().data(), it->value().size()))) return {};
+  }
+  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + (*bucket)->path));
+  if (seen != metadata.object_size)
+    return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(seen) +
+                                      " of its " + std::to_string(metadata.object_size) + " bytes");
+  return {};
 }
 
 }  // namespace hokan::store

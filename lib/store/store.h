@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,8 @@ struct StoreOptions {
   std::size_t max_open_buckets = 128;
   // Where destruction receipts go (and where recovery finds the ones a crash left).
   std::shared_ptr<MetaStore> meta;
+  // Categories of kind "object": their buckets flush small memtables into blob files.
+  std::set<std::string> object_categories;
 };
 
 // What a scan returns. Lists are OR within a field and AND across fields; empty lists
@@ -93,6 +96,23 @@ struct RewriteStats {
   BucketStats destroyed;
 };
 
+// An object being stored (footage segment, scanned document): its bytes go in 1 MiB
+// chunks, as blobs, into the bucket of its start time; the caller then submits its
+// metadata record (with this id) through the ordinary writer. Not thread-safe: one
+// upload, one thread; never an I/O thread (every call may block on disk).
+class ObjectUpload {
+ public:
+  virtual ~ObjectUpload() = default;
+  // Errors: io; unavailable when a purge took the bucket meanwhile.
+  [[nodiscard]] virtual Result<void> append(std::string_view bytes) = 0;
+  // Writes the last chunk and makes every chunk durable under the sync mode.
+  [[nodiscard]] virtual Result<void> finish() = 0;
+  // Removes what was written (an upload that failed or was refused).
+  virtual void abort() = 0;
+  virtual uint64_t id() const = 0;
+  virtual uint64_t size() const = 0;
+};
+
 class Store {
  public:
   // Opens (creating when needed) the store under options.state_dir. Errors: io when the
@@ -133,6 +153,15 @@ class Store {
   using MakeReceipt = std::function<std::string(const RewriteStats&)>;
   [[nodiscard]] Result<RewriteStats> rewrite_bucket(const BucketInfo& bucket, const Keep& keep,
                                                     const MakeReceipt& make_receipt, bool dry_run = false);
+
+  // Starts storing an object whose metadata record will be `metadata` (category, lane,
+  // time_us decide the bucket). The returned upload's id() is the id its metadata record
+  // must carry.
+  [[nodiscard]] Result<std::unique_ptr<ObjectUpload>> begin_object(const Event& metadata);
+  // Streams an object's bytes in order; `metadata` as a scan returned it. Stops when
+  // `sink` returns false. Errors: not_found when the object was destroyed.
+  [[nodiscard]] Result<void> read_object(const Event& metadata,
+                                         const std::function<bool(std::string_view)>& sink) const;
 
   // The keyed hash used for index keys, for callers that must name things (cases) in
   // directory names without writing them in plain text.
