@@ -9,6 +9,7 @@
 //   {"result": {...}}         a command's structured result
 //   {"done": {...}}           the last frame of a success, with counts
 //   {"error": "one line"}     the last frame of a failure
+//   0x00 followed by bytes    a piece of an object (hokanctl object get)
 // Frames are limited to 64 MiB. Thread-safety: free functions on caller-owned fds.
 #pragma once
 

@@ -56,6 +56,12 @@ bool Responder::event(std::string_view event_json) {
   return send(buffer_);
 }
 
+bool Responder::data(std::string_view bytes) {
+  buffer_.assign(1, '\0');
+  buffer_.append(bytes);
+  return send(buffer_);
+}
+
 bool Responder::progress(std::string_view json) {
   return send(std::string("{\"progress\":").append(json).append("}")) && flush();
 }

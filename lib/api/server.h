@@ -34,6 +34,8 @@ class Responder {
   bool result(std::string_view result_json);
   bool done(std::string_view done_json);
   bool error(std::string_view message);
+  // Raw bytes of an object: a frame whose first byte is 0 (JSON frames start with '{').
+  bool data(std::string_view bytes);
   // Sends what is buffered (live follow calls it after each batch).
   bool flush();
   bool gone() const { return gone_; }

@@ -523,6 +523,76 @@ struct Service::Impl {
     out.done(json{{"count", sent}}.dump());
   }
 
+  // Objects: reading one is an investigation, so it is role-checked and audited.
+  std::optional<Decision> object_access(const Caller& caller, const std::string& op, const json& r, Responder& out) {
+    std::string category = string(r, "category");
+    auto snapshot = current_config();
+    const config::Category* c = snapshot->find_category(category);
+    if (!c || c->kind != config::Category::Kind::object) {
+      out.error("no object category \"" + category + "\"");
+      return std::nullopt;
+    }
+    auto d = authorize(caller, op, "query", r, true, {category});
+    if (!d) out.error(out_error_);
+    return d;
+  }
+
+  void object_list(const Caller& caller, const json& r, Responder& out) {
+    if (!object_access(caller, "object_list", r, out)) return;
+    auto snapshot = current_config();
+    query::QueryRequest request;
+    request.since = string(r, "since");
+    request.until = string(r, "until");
+    request.categories = {string(r, "category")};
+    request.hosts = strings(r, "camera");
+    auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
+    if (!compiled) return (void)out.error(compiled.error().message);
+    uint64_t sent = 0;
+    std::string buffer;
+    auto ran = (*compiled)->run(store, [&](store::Event& e) {
+      ++sent;
+      buffer.clear();
+      query::append_event_json(e, *snapshot->zone, buffer);
+      return out.event(buffer);
+    });
+    if (!ran) return (void)out.error(ran.error().message);
+    auto record = entry(caller, "object_list", r);
+    record.count = sent;
+    if (!audited(record, out)) return;
+    out.done(json{{"count", sent}}.dump());
+  }
+
+  void object_get(const Caller& caller, const json& r, Responder& out) {
+    if (!object_access(caller, "object_get", r, out)) return;
+    auto snapshot = current_config();
+    std::string name = string(r, "name");
+    // The name is the record's message: scan the category for it (names are unique).
+    store::ScanQuery q;
+    q.categories = {string(r, "category")};
+    q.prefilter = name;
+    std::optional<store::Event> found;
+    auto scanned = store.scan(q, [&](store::Event& e) {
+      if (e.message != name || !e.is_object()) return true;
+      found = std::move(e);
+      return false;
+    });
+    if (!scanned) return (void)out.error(scanned.error().message);
+    auto record = entry(caller, "object_get", r);
+    if (!found) {
+      record.why = "not found";
+      auditor.record(record);
+      return (void)out.error("no object named \"" + name + "\" in " + string(r, "category"));
+    }
+    record.count = 1;
+    if (!audited(record, out)) return;
+    std::string meta;
+    query::append_event_json(*found, *snapshot->zone, meta);
+    out.result(meta);
+    auto read = store.read_object(*found, [&](std::string_view bytes) { return out.data(bytes); });
+    if (!read) return (void)out.error(read.error().message);
+    out.done(json{{"size", found->object_size}}.dump());
+  }
+
   void status(Responder& out) {
     const auto& c = writer.counters();
     json j = {{"written", c.written.load()}, {"queued", writer.queued()},
@@ -568,6 +638,8 @@ void Service::handle(const Caller& caller, const std::string& text, Responder& o
   if (op == "subject_find") return impl_->subject_find(caller, request, out);
   if (op == "subject_erase") return impl_->subject_erase(caller, request, out);
   if (op == "export") return impl_->export_records(caller, request, out);
+  if (op == "object_list") return impl_->object_list(caller, request, out);
+  if (op == "object_get") return impl_->object_get(caller, request, out);
   out.error("unknown command \"" + op + "\"");
 }
 

@@ -35,6 +35,9 @@ constexpr const char* kUsage =
     "           everything kept about one person, by category (開示等の請求)\n"
     "  subject erase (--user U | --ip ADDR) [--category C] --reason TEXT\n"
     "  export --purpose TEXT [--anonymize --key-file K] [query filters] [--format json|csv]\n"
+    "  object list --category C [--camera X] [--since T] [--until T] --purpose TEXT\n"
+    "           [--format table|json]\n"
+    "  object get CATEGORY NAME --purpose TEXT -o FILE   the object's bytes, unchanged\n"
     "  status   what the daemon has written and holds\n"
     "  purge now | purge --dry-run\n"
     "           destroy what has expired (or say what would go), per category\n"
@@ -59,6 +62,8 @@ int usage_error(const std::string& message) {
 class Session {
  public:
   using EventSink = std::function<void(const json&, std::string_view)>;
+  // Receives the bytes of `object get`; false stops with an error.
+  std::function<bool(std::string_view)> on_data;
 
   int run(const std::string& socket, const json& request, const EventSink& on_event,
           json* done_out = nullptr, json* result_out = nullptr) {
@@ -86,6 +91,13 @@ class Session {
         if (progress_shown) std::fputs("\r\033[K", stderr);
         std::fprintf(stderr, "hokanctl: the daemon closed the connection before finishing\n");
         return kExitFailed;
+      }
+      if (!frame->empty() && (*frame)[0] == '\0') {
+        if (!on_data || !on_data(std::string_view(*frame).substr(1))) {
+          std::fprintf(stderr, "hokanctl: cannot write the object's bytes\n");
+          return kExitFailed;
+        }
+        continue;
       }
       // Records pass through as the daemon wrote them; only their object is parsed.
       if (frame->starts_with("{\"event\":")) {
@@ -134,7 +146,7 @@ class Session {
 
 const ArgSpec kSpec{
     {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip", "grep", "regex",
-     "limit", "format", "reason", "outcome", "camera", "case", "key-file"},
+     "limit", "format", "reason", "outcome", "camera", "case", "key-file", "output"},
     {"reverse", "count", "help", "dry-run", "open", "closed", "follow", "anonymize"},
 };
 
@@ -353,6 +365,48 @@ int subject(const std::string& socket, const Args& args) {
   return 0;
 }
 
+int object(const std::string& socket, const Args& args) {
+  std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
+  if (args.value("purpose").empty()) return usage_error(kPurposeRequired);
+  if (sub == "list") {
+    if (args.value("category").empty()) return usage_error("object list needs --category C");
+    json request = {{"op", "object_list"}, {"category", args.value("category")}, {"purpose", args.value("purpose")}};
+    for (const char* single : {"since", "until"})
+      if (args.has(single)) request[single] = args.value(single);
+    if (args.has("camera")) request["camera"] = args.values("camera");
+    bool as_json = args.value("format", "table") == "json";
+    std::vector<std::vector<std::string>> rows;
+    int code = Session().run(socket, request, [&](const json& r, std::string_view text) {
+      if (as_json) {
+        std::printf("%.*s\n", static_cast<int>(text.size()), text.data());
+        return;
+      }
+      const auto& f = r.value("fields", json::object());
+      rows.push_back({cell(r, "time"), f.value("end", ""), cell(r, "host"), cell(r, "message"), f.value("size", ""),
+                      f.value("sha256", "").substr(0, 16)});
+    });
+    if (code == 0 && !as_json && !rows.empty()) print_table({"TIME", "END", "CAMERA/HOST", "NAME", "BYTES", "SHA256"}, rows);
+    return code;
+  }
+  if (sub != "get") return usage_error("object takes list or get");
+  if (args.positional.size() != 4) return usage_error("object get needs CATEGORY NAME");
+  std::string path = args.value("output");
+  if (path.empty()) return usage_error("object get needs -o FILE (or --output FILE)");
+  std::string partial = path + ".partial";
+  FILE* file = std::fopen(partial.c_str(), "wb");
+  if (!file) return usage_error("cannot write " + partial);
+  Session session;
+  session.on_data = [file](std::string_view bytes) { return std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size(); };
+  int code = session.run(socket, {{"op", "object_get"}, {"category", args.positional[2]}, {"name", args.positional[3]},
+                                  {"purpose", args.value("purpose")}},
+                         [](const json&, std::string_view) {});
+  bool closed = std::fclose(file) == 0;
+  // Only a complete copy gets the name asked for.
+  if (code == 0 && closed && std::rename(partial.c_str(), path.c_str()) == 0) return 0;
+  std::remove(partial.c_str());
+  return code ? code : kExitFailed;
+}
+
 int query(const std::string& socket, const Args& args) {
   if (args.value("purpose").empty()) return usage_error(kPurposeRequired);
   json request = {{"op", "query"}, {"follow", args.flags.contains("follow")}};
@@ -404,7 +458,11 @@ std::string resolve_socket(const std::string& socket_option, const std::string& 
   return system_socket;
 }
 
-int run_hokanctl(const std::vector<std::string>& argv) {
+int run_hokanctl(const std::vector<std::string>& given) {
+  // "-o FILE" is the one short option (object get), as in curl and wget.
+  std::vector<std::string> argv = given;
+  for (auto& a : argv)
+    if (a == "-o") a = "--output";
   auto args = parse_args(argv, kSpec);
   if (!args) return usage_error(args.error().message);
   if (args->flags.contains("help") || args->positional.empty()) {
@@ -429,6 +487,7 @@ int run_hokanctl(const std::vector<std::string>& argv) {
   if (command == "ledger") return ledger(socket, *args);
   if (command == "subject") return subject(socket, *args);
   if (command == "export") return export_records(socket, *args);
+  if (command == "object") return object(socket, *args);
   return usage_error("unknown command \"" + command + "\"");
 }
 

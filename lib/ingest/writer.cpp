@@ -87,6 +87,7 @@ void Writer::run() {
     }
     items.clear();
     bool ok = true;
+    auto started = std::chrono::steady_clock::now();
     if (!batch.empty()) {
       auto written = store_.write(batch);
       if (!written) {
@@ -114,8 +115,21 @@ void Writer::run() {
       unsynced = false;
       last_sync = now;
     }
-    if (!batch.empty() && ok)
+    if (!batch.empty() && ok) {
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      for (std::size_t i = 0; i < std::size(WriterCounters::kLatencyBounds); ++i)
+        if (seconds <= WriterCounters::kLatencyBounds[i]) counters_.latency_buckets[i].fetch_add(1, std::memory_order_relaxed);
+      counters_.latency_micros_sum.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
+      {
+        std::lock_guard lock(counters_.mutex);
+        for (const auto& e : batch) {
+          auto& c = counters_.categories[e.category];
+          ++c.records;
+          c.bytes += e.message.size() + e.raw.size() + e.object_size;
+        }
+      }
       for (const auto& observer : observers) observer(batch);
+    }
     for (auto& ack : waiting) ack(ok);
     waiting.clear();
     if (stopping) break;

@@ -10,6 +10,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <iterator>
+#include <map>
+#include <string>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -23,6 +26,20 @@ struct WriterCounters {
   std::atomic<uint64_t> written{0};
   std::atomic<uint64_t> write_errors{0};
   std::atomic<uint64_t> batches{0};
+  // Write batch latency (store write + sync), Prometheus-style cumulative buckets.
+  static constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0};
+  std::atomic<uint64_t> latency_buckets[std::size(kLatencyBounds)] = {};
+  std::atomic<uint64_t> latency_micros_sum{0};
+  // Records and bytes written per category (for /metrics).
+  struct PerCategory {
+    uint64_t records = 0, bytes = 0;
+  };
+  std::map<std::string, PerCategory> snapshot_categories() const {
+    std::lock_guard lock(mutex);
+    return categories;
+  }
+  mutable std::mutex mutex;
+  std::map<std::string, PerCategory> categories;
 };
 
 class Writer {

@@ -126,6 +126,8 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
   for (auto& [name, c] : by_category)
     if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));
   if (!dry_run) {
+    counters_.runs.fetch_add(1, std::memory_order_relaxed);
+    for (const auto& c : report.categories) counters_.destroyed.fetch_add(c.records, std::memory_order_relaxed);
     if (auto s = settle(); !s) return std::unexpected(s.error());
     // Receipts outlive the data, but not forever: [ledger] retention.
     const auto& keep_for = policy->config().ledger.retention;
@@ -172,6 +174,8 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
   }
   for (auto& [name, c] : by_category)
     if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));
+  counters_.erasures.fetch_add(1, std::memory_order_relaxed);
+  for (const auto& c : report.categories) counters_.erased.fetch_add(c.records, std::memory_order_relaxed);
   if (auto s = settle(); !s) return std::unexpected(s.error());
   return report;
 }

@@ -5,6 +5,7 @@
 // Thread-safety: run() is serialised internally; safe from any thread. Blocking.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -40,6 +41,10 @@ struct PurgeReport {
   std::vector<std::string> problems;      // buckets left for the next run, and why
 };
 
+struct PurgeCounters {
+  std::atomic<uint64_t> runs{0}, destroyed{0}, erasures{0}, erased{0};
+};
+
 class Purger {
  public:
   using PolicySource = std::function<std::shared_ptr<const Policy>()>;
@@ -64,6 +69,7 @@ class Purger {
   // Starts the [purge] schedule on a thread of its own; stop_schedule() ends it.
   void start_schedule(std::function<int64_t(int64_t)> next_run);
   // Called after each scheduled run (for the audit trail). Set before start_schedule().
+  const PurgeCounters& counters() const { return counters_; }
   void on_scheduled_run(std::function<void(const PurgeReport&)> callback) { on_scheduled_ = std::move(callback); }
   void stop_schedule();
 
@@ -85,6 +91,7 @@ class Purger {
   bool schedule_stop_ = false;
   std::thread schedule_thread_;
   std::function<void(const PurgeReport&)> on_scheduled_;
+  PurgeCounters counters_;
 };
 
 }  // namespace hokan::retention

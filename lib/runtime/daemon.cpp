@@ -19,6 +19,8 @@
 #include "ingest/event_builder.h"
 #include "ingest/listeners.h"
 #include "ingest/writer.h"
+#include "objects/http_server.h"
+#include "runtime/metrics.h"
 #include "retention/cases.h"
 #include "retention/holds.h"
 #include "retention/period.h"
@@ -132,6 +134,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   std::shared_ptr<store::MetaStore> meta_store = std::move(*meta);
   store::StoreOptions store_options{config->daemon.state_dir, config->zone, sync_mode(config->storage.sync)};
   store_options.meta = meta_store;
+  for (const auto& c : config->categories)
+    if (c.kind == config::Category::Kind::object) store_options.object_categories.insert(c.name);
   auto st = store::Store::open(store_options);
   if (!st) {
     log->critical("cannot open the store: {}", st.error().message);
@@ -191,7 +195,27 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     log->critical("{}", control.error().message);
     return 1;
   }
+  std::shared_ptr<const config::Config> live_config = config;  // swapped on SIGHUP (I/O thread only)
+  std::unique_ptr<objects::HttpServer> http;
+  MetricSources metric_sources{&(*listeners)->counters(), &writer.counters(), &purger.counters(), holds.get(), nullptr};
+  if (!config->listen.http.empty()) {
+    objects::HttpContext http_context;
+    http_context.config = [&live_config] { return live_config; };
+    http_context.policy = [&policies] { return policies.get(); };
+    http_context.store = &store;
+    http_context.writer = &writer;
+    http_context.meta = meta_store;
+    http_context.metrics = [&metric_sources] { return render_metrics(metric_sources); };
+    auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
+    if (!started) {
+      log->critical("{}", started.error().message);
+      return 1;
+    }
+    http = std::move(*started);
+    metric_sources.http = &http->counters();
+  }
   auto endpoints = (*listeners)->endpoints();
+  if (http) endpoints.push_back(http->endpoint());
   write_endpoints(config->daemon.state_dir, endpoints, config->listen.control);
   for (const auto& e : endpoints) log->info("listening on {}", e);
   log->info("control socket {}; state in {}", config->listen.control, config->daemon.state_dir);
@@ -214,6 +238,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
             log->error("reload refused: {}", b.error().message);
           } else {
             policies.set(std::make_shared<const retention::Policy>(loaded.config, cases));
+            live_config = loaded.config;
             (*listeners)->set_builder(*b);
             service.set_config(loaded.config);
             service.audit_daemon_action("reload", "rules and roles from " + config_path, 0);
@@ -225,6 +250,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
       }
       log->info("signal {}: draining", signo);
       (*listeners)->stop();
+      if (http) http->stop();
       // Let sessions parse what they already read, then stop the loop.
       auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::milliseconds(200));
       timer->async_wait([&io, timer](auto) { io.stop(); });

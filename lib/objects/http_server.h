@@ -1,0 +1,62 @@
+// The HTTP listener ([listen] http): recorders and scanners PUT objects here, and
+// monitoring reads /metrics and /healthz. Boost.Beast coroutines on the daemon's
+// io_context; the blocking store work of an upload runs on a thread of its own, chunk by
+// chunk, so a 100 MB segment never sits in memory whole and no I/O thread blocks.
+//   PUT /v1/objects/{category}/{name}   X-Hokan-Time, [X-Hokan-End], X-Hokan-Camera or
+//       X-Hokan-Host, [X-Hokan-Case], [Authorization: Bearer TOKEN]
+//       201 once durable; 400 bad metadata (which header, why); 401/403 token; 404 no
+//       such object category; 405 other methods; 409 name taken; 413 too large; 415
+//       form encodings; 503 too many uploads at once.
+// Thread-safety: start/stop on the io_context's thread.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "ingest/writer.h"
+#include "retention/policy.h"
+#include "store/meta.h"
+#include "store/store.h"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace hokan::objects {
+
+struct HttpContext {
+  std::function<std::shared_ptr<const config::Config>()> config;
+  std::function<std::shared_ptr<const retention::Policy>()> policy;
+  store::Store* store = nullptr;
+  ingest::Writer* writer = nullptr;
+  std::shared_ptr<store::MetaStore> meta;
+  std::function<std::string()> metrics;  // Prometheus text for GET /metrics
+  std::size_t max_concurrent_uploads = 8;
+  int idle_timeout_seconds = 30;
+};
+
+struct HttpCounters {
+  std::atomic<uint64_t> objects{0}, object_bytes{0}, refused{0};
+};
+
+class HttpServer {
+ public:
+  // Errors: io naming the address when it cannot listen.
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io, const std::string& address,
+                                                                HttpContext context);
+  ~HttpServer();
+  std::string endpoint() const;  // "http 127.0.0.1:5580"
+  void stop();
+  const HttpCounters& counters() const;
+
+  struct Impl;
+  explicit HttpServer(std::shared_ptr<Impl> impl);
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace hokan::objects

@@ -1,0 +1,88 @@
+#include "runtime/metrics.h"
+
+#include <cstdio>
+
+namespace hokan::runtime {
+namespace {
+
+void metric(std::string& out, const char* name, const char* type, const char* help) {
+  out += "# HELP ";
+  out += name;
+  out += " ";
+  out += help;
+  out += "\n# TYPE ";
+  out += name;
+  out += " ";
+  out += type;
+  out += "\n";
+}
+
+void sample(std::string& out, const std::string& name, double value) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, " %.17g\n", value);
+  out += name;
+  out += buf;
+}
+
+}  // namespace
+
+std::string render_metrics(const MetricSources& s) {
+  std::string out;
+  const auto& l = *s.listeners;
+  metric(out, "hokan_records_received_total", "counter", "Syslog messages received, per listener kind.");
+  sample(out, "hokan_records_received_total{listener=\"syslog\"}", l.received.load());
+  metric(out, "hokan_bytes_received_total", "counter", "Syslog bytes received.");
+  sample(out, "hokan_bytes_received_total{listener=\"syslog\"}", l.received_bytes.load());
+  metric(out, "hokan_malformed_total", "counter", "Messages stored raw because they did not parse.");
+  sample(out, "hokan_malformed_total", l.malformed.load());
+  metric(out, "hokan_truncated_total", "counter", "Messages cut at max_message_bytes.");
+  sample(out, "hokan_truncated_total", l.truncated.load());
+  metric(out, "hokan_udp_drops_total", "counter", "UDP datagrams dropped because the writer was full.");
+  sample(out, "hokan_udp_drops_total", l.udp_drops.load());
+  metric(out, "hokan_tcp_connections_total", "counter", "TCP connections accepted.");
+  sample(out, "hokan_tcp_connections_total", l.connections.load());
+
+  const auto& w = *s.writer;
+  metric(out, "hokan_records_ingested_total", "counter", "Records written to the store, per category.");
+  auto categories = w.snapshot_categories();
+  for (const auto& [name, c] : categories)
+    sample(out, "hokan_records_ingested_total{category=\"" + name + "\"}", static_cast<double>(c.records));
+  metric(out, "hokan_bytes_ingested_total", "counter", "Message and object bytes written, per category.");
+  for (const auto& [name, c] : categories)
+    sample(out, "hokan_bytes_ingested_total{category=\"" + name + "\"}", static_cast<double>(c.bytes));
+  metric(out, "hokan_write_errors_total", "counter", "Records the store failed to write.");
+  sample(out, "hokan_write_errors_total", w.write_errors.load());
+  metric(out, "hokan_write_batch_seconds", "histogram", "Group-commit latency: store write and WAL sync.");
+  uint64_t count = w.batches.load();
+  for (std::size_t i = 0; i < std::size(ingest::WriterCounters::kLatencyBounds); ++i) {
+    char le[32];
+    std::snprintf(le, sizeof le, "%g", ingest::WriterCounters::kLatencyBounds[i]);
+    sample(out, std::string("hokan_write_batch_seconds_bucket{le=\"") + le + "\"}", w.latency_buckets[i].load());
+  }
+  sample(out, "hokan_write_batch_seconds_bucket{le=\"+Inf\"}", count);
+  sample(out, "hokan_write_batch_seconds_sum", w.latency_micros_sum.load() / 1e6);
+  sample(out, "hokan_write_batch_seconds_count", count);
+
+  const auto& p = *s.purges;
+  metric(out, "hokan_purges_total", "counter", "Purges run (scheduled and manual).");
+  sample(out, "hokan_purges_total", p.runs.load());
+  metric(out, "hokan_purged_records_total", "counter", "Records destroyed by purges.");
+  sample(out, "hokan_purged_records_total", p.destroyed.load());
+  metric(out, "hokan_erasures_total", "counter", "Subject erasures run.");
+  sample(out, "hokan_erasures_total", p.erasures.load());
+  metric(out, "hokan_erased_records_total", "counter", "Records destroyed by erasures.");
+  sample(out, "hokan_erased_records_total", p.erased.load());
+  metric(out, "hokan_holds", "gauge", "Legal holds in place.");
+  sample(out, "hokan_holds", static_cast<double>(s.holds->list().size()));
+  if (s.http) {
+    metric(out, "hokan_objects_stored_total", "counter", "Objects stored over HTTP.");
+    sample(out, "hokan_objects_stored_total", s.http->objects.load());
+    metric(out, "hokan_object_bytes_total", "counter", "Object bytes stored over HTTP.");
+    sample(out, "hokan_object_bytes_total", s.http->object_bytes.load());
+    metric(out, "hokan_http_refused_total", "counter", "HTTP requests refused (4xx/5xx).");
+    sample(out, "hokan_http_refused_total", s.http->refused.load());
+  }
+  return out;
+}
+
+}  // namespace hokan::runtime

@@ -1,0 +1,24 @@
+// Prometheus text exposition of hokand's counters (GET /metrics), "hokan_" prefixed.
+#pragma once
+
+#include <string>
+
+#include "ingest/listeners.h"
+#include "ingest/writer.h"
+#include "objects/http_server.h"
+#include "retention/holds.h"
+#include "retention/purger.h"
+
+namespace hokan::runtime {
+
+struct MetricSources {
+  const ingest::ListenerCounters* listeners = nullptr;
+  const ingest::WriterCounters* writer = nullptr;
+  const retention::PurgeCounters* purges = nullptr;
+  const retention::Holds* holds = nullptr;
+  const objects::HttpCounters* http = nullptr;  // null without an HTTP listener
+};
+
+std::string render_metrics(const MetricSources& sources);
+
+}  // namespace hokan::runtime
