@@ -114,7 +114,7 @@ expect_eq "released segment destroyed" no "$(on_disk MARKER-held-START)"
 # Metrics and health.
 expect_eq "healthz" ok "$(curl -s "$url/healthz")"
 metrics=$(curl -s "$url/metrics")
-expect_contains "objects stored metric" "hokan_objects_stored_total 6" "$metrics"
+expect_contains "objects stored metric" "hokan_objects_stored_total 5" "$metrics"
 expect_contains "purge metric" "hokan_purged_records_total" "$metrics"
 expect_contains "latency histogram" 'hokan_write_batch_seconds_bucket{le="+Inf"}' "$metrics"
 expect_contains "per-category metric" 'hokan_records_ingested_total{category="cctv"}' "$metrics"
