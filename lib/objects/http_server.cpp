@@ -101,6 +101,45 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await respond<http::string_body>(stream, status, std::move(body), type, version, false, std::move(headers));
   }
 
+  // Chunks handed from the I/O thread to the upload thread, and their buffers back.
+  struct Pipeline {
+    static constexpr int kInFlight = 2;
+    std::atomic<int> in_flight{0};
+    std::mutex mutex;
+    std::vector<std::shared_ptr<std::vector<char>>> free;
+    std::string failure;
+    std::shared_ptr<std::vector<char>> take_buffer() {
+      std::lock_guard lock(mutex);
+      if (free.empty()) return std::make_shared<std::vector<char>>(kReadChunk);
+      auto b = std::move(free.back());
+      free.pop_back();
+      return b;
+    }
+    void give_back(std::shared_ptr<std::vector<char>> b) {
+      std::lock_guard lock(mutex);
+      free.push_back(std::move(b));
+    }
+    void fail(std::string why) {
+      std::lock_guard lock(mutex);
+      if (failure.empty()) failure = std::move(why);
+    }
+    bool failed() {
+      std::lock_guard lock(mutex);
+      return !failure.empty();
+    }
+    std::string error() {
+      std::lock_guard lock(mutex);
+      return failure;
+    }
+  };
+
+  awaitable<void> drain(Pipeline& p, asio::steady_timer& wait) {
+    while (p.in_flight.load() > 0) {
+      wait.expires_after(std::chrono::microseconds(200));
+      co_await wait.async_wait(as_tuple_awaitable);
+    }
+  }
+
   // Runs blocking work on the upload thread and comes back to the I/O thread.
   template <typename F>
   awaitable<std::invoke_result_t<F>> off_io(F f) {
@@ -230,41 +269,55 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       co_return co_await error(stream, r, version);
     }
     std::unique_ptr<store::ObjectUpload> upload = std::move(*begun);
+    uint64_t received = 0;
     if (beast::iequals(req[http::field::expect], "100-continue")) {
       http::response<http::empty_body> cont{http::status::continue_, version};
       co_await http::async_write(stream, cont, as_tuple_awaitable);
     }
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
-    std::vector<char> chunk(kReadChunk);
+    // Reading the next chunk overlaps with storing the last: chunks go to the upload
+    // thread in order (one thread, FIFO), at most kInFlight at a time, so memory stays
+    // bounded and the socket is read while the disk works.
+    auto pipeline = std::make_shared<Pipeline>();
     std::optional<Refusal> failed;
-    while (!parser.is_done()) {
-      parser.get().body().data = chunk.data();
-      parser.get().body().size = chunk.size();
+    asio::steady_timer wait(io);
+    while (!parser.is_done() && !failed) {
+      auto chunk = pipeline->take_buffer();
+      parser.get().body().data = chunk->data();
+      parser.get().body().size = chunk->size();
       stream.expires_after(std::chrono::seconds(ctx.idle_timeout_seconds));
       auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple_awaitable);
       if (ec && ec != http::error::need_buffer) {
-        upload->abort();
-        co_await off_io([&] { upload.reset(); return 0; });
+        co_await drain(*pipeline, wait);
+        co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
         co_return;  // the sender went away or was too slow: nothing was acknowledged
       }
-      std::size_t got = chunk.size() - parser.get().body().size;
-      if (upload->size() + got > limit) {
+      std::size_t got = chunk->size() - parser.get().body().size;
+      if ((received += got) > limit) {
         failed = Refusal{http::status::payload_too_large, "the object is larger than max_object_bytes"};
         break;
       }
-      auto appended = co_await off_io([&] {
-        EVP_DigestUpdate(sha.get(), chunk.data(), got);
-        return upload->append(std::string_view(chunk.data(), got));
-      });
-      if (!appended) {
-        failed = Refusal{http::status::internal_server_error, appended.error().message};
-        break;
+      while (pipeline->in_flight.load() >= Pipeline::kInFlight) {
+        wait.expires_after(std::chrono::microseconds(200));
+        co_await wait.async_wait(as_tuple_awaitable);
       }
+      pipeline->in_flight.fetch_add(1);
+      asio::post(blocking, [pipeline, chunk, got, ctxp = sha.get(), up = upload.get()] {
+        if (!pipeline->failed()) {
+          EVP_DigestUpdate(ctxp, chunk->data(), got);
+          if (auto r = up->append(std::string_view(chunk->data(), got)); !r) pipeline->fail(r.error().message);
+        }
+        pipeline->give_back(chunk);
+        pipeline->in_flight.fetch_sub(1);
+      });
     }
+    co_await drain(*pipeline, wait);
+    if (!failed && pipeline->failed()) failed = Refusal{http::status::internal_server_error, pipeline->error()};
     if (failed) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
-      co_return co_await error(stream, *failed, version);
+      Refusal r = *failed;
+      co_return co_await error(stream, r, version);
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_size = 0;
@@ -313,6 +366,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    // Beast sizes each socket read by the buffer's free capacity: without room, a body
+    // arrives 512 bytes per syscall.
+    buffer.reserve(256 * 1024);
     while (true) {
       http::request_parser<http::buffer_body> parser;
       parser.header_limit(kHeaderLimit);
