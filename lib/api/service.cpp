@@ -402,6 +402,22 @@ struct Service::Impl {
     out.done("{}");
   }
 
+  // Runs a query and streams each match (as `shown` presents it) to the client.
+  Result<void> stream_events(const query::QueryRequest& request, const core::TimeZone& zone, Responder& out,
+                             uint64_t& sent, const std::function<store::Event(const store::Event&)>& shown) {
+    auto compiled = query::CompiledQuery::compile(request, zone, core::now_us());
+    if (!compiled) return std::unexpected(compiled.error());
+    std::string buffer;
+    auto ran = (*compiled)->run(store, [&](store::Event& e) {
+      ++sent;
+      buffer.clear();
+      query::append_event_json(shown(e), zone, buffer);
+      return out.event(buffer);
+    });
+    if (!ran) return std::unexpected(ran.error());
+    return {};
+  }
+
   struct Subject {
     std::vector<std::string> users, ips;
     bool matches(const store::Event& e) const {
@@ -506,15 +522,9 @@ struct Service::Impl {
     auto snapshot = current_config();
     auto request = query_request(r);
     request.categories = decision->categories;
-    auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
-    if (!compiled) return (void)out.error(compiled.error().message);
     uint64_t sent = 0;
-    std::string buffer;
-    auto ran = (*compiled)->run(store, [&](store::Event& e) {
-      ++sent;
-      buffer.clear();
-      query::append_event_json(pseudonymizer ? pseudonymizer->apply(e) : e, *snapshot->zone, buffer);
-      return out.event(buffer);
+    auto ran = stream_events(request, *snapshot->zone, out, sent, [&](const store::Event& e) {
+      return pseudonymizer ? pseudonymizer->apply(e) : e;
     });
     auto record = entry(caller, pseudonymizer ? "export_pseudonymized" : "export", r);
     record.count = sent;
@@ -545,16 +555,8 @@ struct Service::Impl {
     request.until = string(r, "until");
     request.categories = {string(r, "category")};
     request.hosts = strings(r, "camera");
-    auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
-    if (!compiled) return (void)out.error(compiled.error().message);
     uint64_t sent = 0;
-    std::string buffer;
-    auto ran = (*compiled)->run(store, [&](store::Event& e) {
-      ++sent;
-      buffer.clear();
-      query::append_event_json(e, *snapshot->zone, buffer);
-      return out.event(buffer);
-    });
+    auto ran = stream_events(request, *snapshot->zone, out, sent, [](const store::Event& e) { return e; });
     if (!ran) return (void)out.error(ran.error().message);
     auto record = entry(caller, "object_list", r);
     record.count = sent;

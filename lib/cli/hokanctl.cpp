@@ -84,7 +84,8 @@ class Session {
       return kExitUnavailable;
     }
     bool progress_shown = false;
-    bool tty = ::isatty(STDERR_FILENO);
+    // Progress only for a person watching: stdout on a terminal (not a pipe to jq).
+    bool tty = ::isatty(STDOUT_FILENO) && ::isatty(STDERR_FILENO);
     while (true) {
       auto frame = api::read_frame(fd);
       if (!frame) {

@@ -20,6 +20,20 @@ void add(CategoryPurge& c, const store::BucketStats& destroyed) {
   c.bytes += destroyed.bytes;
 }
 
+// Which holds kept which records back during one bucket's destruction.
+struct HoldTally {
+  uint64_t held_back = 0;
+  std::map<std::string, uint64_t> by_hold;
+  // True when a hold keeps the record (and counts it).
+  bool keeps(const Holds& holds, const store::Event& e) {
+    auto names = holds.holding(e);
+    if (names.empty()) return false;
+    ++held_back;
+    for (const auto& n : names) ++by_hold[n];
+    return true;
+  }
+};
+
 int64_t day_start(const core::TimeZone& zone, const store::BucketInfo& b, int plus) {
   core::CivilTime c;
   core::civil_from_days(core::days_from_civil(b.year, b.month, b.day) + plus, c.year, c.month, c.day);
@@ -100,19 +114,14 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
       add(summary, *stats);
       continue;
     }
-    uint64_t held_back = 0;
-    std::map<std::string, uint64_t> holds_used;
+    HoldTally tally;
     auto keep = [&](const store::Event& e) {
       auto at = policy->record_expiry(bucket, e);
-      if (!at || now < *at) return true;
-      auto names = holds_->holding(e);
-      if (names.empty()) return false;
-      ++held_back;
-      for (const auto& n : names) ++holds_used[n];
-      return true;
+      return !at || now < *at || tally.keeps(*holds_, e);
     };
     auto receipt = [&](const store::RewriteStats& r) {
-      return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, held_back, holds_used);
+      return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, tally.held_back,
+                             tally.by_hold);
     };
     auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, dry_run);
     if (!rewritten) {
@@ -120,8 +129,8 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
       continue;
     }
     add(summary, rewritten->destroyed);
-    summary.held_back += held_back;
-    for (const auto& [name, count] : holds_used) summary.holds.insert(name);
+    summary.held_back += tally.held_back;
+    for (const auto& [name, count] : tally.by_hold) summary.holds.insert(name);
   }
   for (auto& [name, c] : by_category)
     if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));
@@ -147,18 +156,11 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
   std::map<std::string, CategoryPurge> by_category;
   for (const auto& bucket : store_.buckets()) {
     if (std::find(categories.begin(), categories.end(), bucket.category) == categories.end()) continue;
-    uint64_t held_back = 0;
-    std::map<std::string, uint64_t> holds_used;
-    auto keep = [&](const store::Event& e) {
-      if (!erase(e)) return true;
-      auto names = holds_->holding(e);
-      if (names.empty()) return false;
-      ++held_back;
-      for (const auto& n : names) ++holds_used[n];
-      return true;
-    };
+    HoldTally tally;
+    auto keep = [&](const store::Event& e) { return !erase(e) || tally.keeps(*holds_, e); };
     auto receipt = [&](const store::RewriteStats& r) {
-      return pending_receipt(purge_id, now, bucket.category, r.destroyed, "erasure", by, rule, held_back, holds_used);
+      return pending_receipt(purge_id, now, bucket.category, r.destroyed, "erasure", by, rule, tally.held_back,
+                             tally.by_hold);
     };
     auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, false);
     if (!rewritten) {
@@ -169,8 +171,8 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
     summary.category = bucket.category;
     summary.rules.insert(rule);
     add(summary, rewritten->destroyed);
-    summary.held_back += held_back;
-    for (const auto& [name, count] : holds_used) summary.holds.insert(name);
+    summary.held_back += tally.held_back;
+    for (const auto& [name, count] : tally.by_hold) summary.holds.insert(name);
   }
   for (auto& [name, c] : by_category)
     if (c.records > 0 || c.held_back > 0) report.categories.push_back(std::move(c));

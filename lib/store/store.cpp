@@ -457,6 +457,34 @@ std::optional<std::pair<IndexField, const std::vector<std::string>*>> driving_in
   return std::nullopt;
 }
 
+// Collects the index postings of a batch of records: one posting per distinct value,
+// written after the records so one write holds both.
+class PostingBuilder {
+ public:
+  explicit PostingBuilder(const KeyedHash& hash) : hash_(hash) {}
+  void add(const Event& e, RecordKey key) {
+    add(IndexField::host, e.host, key);
+    add(IndexField::app, e.app, key);
+    add(IndexField::user, e.fields.user, key);
+    add(IndexField::src_ip, e.fields.src_ip, key);
+  }
+  void put_into(rocksdb::WriteBatch& batch) {
+    for (auto& [field_and_hash, keys] : postings_) {
+      std::sort(keys.begin(), keys.end());
+      batch.Put(codec::posting_key(field_and_hash.first, field_and_hash.second, keys.front()),
+                codec::encode_posting(keys));
+    }
+    postings_.clear();
+  }
+
+ private:
+  void add(IndexField field, const std::string& value, RecordKey key) {
+    if (!value.empty()) postings_[{field, hash_(value)}].push_back(key);
+  }
+  const KeyedHash& hash_;
+  std::map<std::pair<IndexField, uint64_t>, std::vector<RecordKey>> postings_;
+};
+
 std::string record_key_bytes(RecordKey k) {
   std::string s;
   codec::append_record_key(s, k);
@@ -529,23 +557,15 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
 Result<void> Store::write(std::vector<Event>& events) {
   auto& impl = *impl_;
   struct Pending {
+    explicit Pending(const KeyedHash& hash) : postings(hash) {}
     std::shared_ptr<Bucket> bucket;
     BucketStats delta;
     rocksdb::WriteBatch batch;
-    std::unordered_map<uint64_t, std::pair<IndexField, std::vector<RecordKey>>> postings;
+    PostingBuilder postings;
   };
   std::map<BucketId, Pending> pending;
   std::string value;
   BucketId id;
-  const KeyedHash& hash = *impl.hash;
-  auto post = [&](Pending& p, IndexField field, const std::string& v, RecordKey key) {
-    if (v.empty()) return;
-    uint64_t h = hash(v);
-    // The field tag is mixed in so one map serves all fields without collisions.
-    auto& entry = p.postings[h ^ (static_cast<uint64_t>(field) * 0x9E3779B97F4A7C15ULL)];
-    entry.first = field;
-    entry.second.push_back(key);
-  };
   for (auto& e : events) {
     if (e.id == 0) {  // objects arrive with the id their chunks were stored under
       auto next_id = impl.next_id();
@@ -555,7 +575,7 @@ Result<void> Store::write(std::vector<Event>& events) {
     id.category = e.category;
     id.lane = e.lane.empty() ? std::string(kDefaultLane) : e.lane;
     id.day = day_of(*impl.options.zone, e.time_us);
-    auto [it, inserted] = pending.try_emplace(id);
+    auto [it, inserted] = pending.try_emplace(id, *impl.hash);
     Pending& p = it->second;
     if (inserted) {
       auto b = impl.bucket(id, true);
@@ -569,21 +589,12 @@ Result<void> Store::write(std::vector<Event>& events) {
     codec::encode_event(e, value);
     p.batch.Put(k, value);
     add_record(p.delta, e.time_us, k.size() + value.size() + e.object_size);
-    post(p, IndexField::host, e.host, key);
-    post(p, IndexField::app, e.app, key);
-    post(p, IndexField::user, e.fields.user, key);
-    post(p, IndexField::src_ip, e.fields.src_ip, key);
+    p.postings.add(e, key);
   }
   rocksdb::WriteOptions wo;
   wo.sync = impl.options.sync == SyncMode::always;
   for (auto& [bucket_id, p] : pending) {
-    // Hashes are per value, not per field+value, so recompute the key's hash part.
-    for (auto& [mixed, entry] : p.postings) {
-      auto& keys = entry.second;
-      std::sort(keys.begin(), keys.end());
-      uint64_t h = mixed ^ (static_cast<uint64_t>(entry.first) * 0x9E3779B97F4A7C15ULL);
-      p.batch.Put(codec::posting_key(entry.first, h, keys.front()), codec::encode_posting(keys));
-    }
+    p.postings.put_into(p.batch);
     while (true) {
       std::unique_lock lock(p.bucket->write_mutex);
       if (p.bucket->dropped) {
@@ -839,14 +850,7 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   if (!s.ok()) return give_back(status_error(s, "create " + new_path));
   std::unique_ptr<rocksdb::DB> new_db(raw_new);
   {
-    std::unordered_map<uint64_t, std::pair<IndexField, std::vector<RecordKey>>> postings;
-    auto post = [&](IndexField field, const std::string& v, RecordKey key) {
-      if (v.empty()) return;
-      uint64_t h = (*impl.hash)(v);
-      auto& entry = postings[h ^ (static_cast<uint64_t>(field) * 0x9E3779B97F4A7C15ULL)];
-      entry.first = field;
-      entry.second.push_back(key);
-    };
+    PostingBuilder postings(*impl.hash);
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;  // flushed and synced below before anything depends on it
     rocksdb::WriteBatch batch;
@@ -878,22 +882,14 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
           if (auto w = new_db->Write(wo, &one); !w.ok()) return give_back(status_error(w, "write " + new_path));
         }
       }
-      post(IndexField::host, e.host, *key);
-      post(IndexField::app, e.app, *key);
-      post(IndexField::user, e.fields.user, *key);
-      post(IndexField::src_ip, e.fields.src_ip, *key);
+      postings.add(e, *key);
       if (batch.Count() >= 4096) {
         if (auto w = new_db->Write(wo, &batch); !w.ok()) return give_back(status_error(w, "write " + new_path));
         batch.Clear();
       }
     }
     if (!it->status().ok()) return give_back(status_error(it->status(), "read " + bucket.path));
-    for (auto& [mixed, entry] : postings) {
-      auto& keys = entry.second;
-      std::sort(keys.begin(), keys.end());
-      uint64_t h = mixed ^ (static_cast<uint64_t>(entry.first) * 0x9E3779B97F4A7C15ULL);
-      batch.Put(codec::posting_key(entry.first, h, keys.front()), codec::encode_posting(keys));
-    }
+    postings.put_into(batch);
     batch.Put(kStatsKey, encode_stats(result.kept));
     if (auto w = new_db->Write(wo, &batch); !w.ok()) return give_back(status_error(w, "write " + new_path));
   }
