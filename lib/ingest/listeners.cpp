@@ -169,7 +169,10 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         count(e, frame->bytes.size());
         batch.push_back(std::move(e));
       }
-      if (!batch.empty()) co_await submit(batch);
+      if (!batch.empty()) {
+        co_await submit(batch);
+        batch.reserve(1024);  // the writer took the storage with the events
+      }
     }
   }
 

@@ -65,7 +65,7 @@ void Writer::run() {
       std::unique_lock lock(mutex_);
       if (queue_.empty() && !stopping_) {
         if (unsynced)
-          wake_.wait_for(lock, kBatchSyncInterval);
+          wake_.wait_until(lock, last_sync + kBatchSyncInterval);
         else
           wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       }
@@ -80,6 +80,9 @@ void Writer::run() {
       observers = observers_;
     }
     batch.clear();
+    std::size_t total = 0;
+    for (const auto& item : items) total += item.events.size();
+    if (items.size() > 1) batch.reserve(total);
     for (auto& item : items) {
       if (batch.empty()) batch = std::move(item.events);
       else std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
@@ -101,13 +104,10 @@ void Writer::run() {
       }
     }
     auto now = std::chrono::steady_clock::now();
-    bool idle;
-    {
-      std::lock_guard lock(mutex_);
-      idle = queue_.empty();
-    }
-    // Sync when the promise is due, when nothing else is coming, and before acking.
-    if (unsynced && (idle || stopping || !waiting.empty() || now - last_sync >= kBatchSyncInterval)) {
+    // Sync when the promise is due (the idle wait above wakes for it), before stopping,
+    // and before acknowledging. Not after every batch: under load that would be an
+    // fsync per few hundred records.
+    if (unsynced && (stopping || !waiting.empty() || now - last_sync >= kBatchSyncInterval)) {
       if (auto s = store_.sync_wal(); !s) {
         ok = false;
         if (logger) logger->error("WAL sync failed: {}", s.error().message);

@@ -5,6 +5,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -215,6 +216,7 @@ struct Store::Impl {
 
   // Writer-thread state.
   std::set<BucketId> unsynced;
+  const std::string default_lane{kDefaultLane};
 
   Result<uint64_t> next_id() {
     std::lock_guard lock(ids_mutex);
@@ -244,6 +246,9 @@ struct Store::Impl {
     o.stats_dump_period_sec = 0;
     o.stats_persist_period_sec = 0;
     o.max_manifest_file_size = 4 << 20;
+    // Record keys arrive in time order: let the memtable insert next to the last one
+    // instead of searching the skiplist from the top for every record.
+    o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(1));
     // Hundreds of buckets each preallocating a WAL and MANIFEST would reserve gigabytes
     // of disk for nothing.
     o.allow_fallocate = false;
@@ -557,33 +562,58 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
 Result<void> Store::write(std::vector<Event>& events) {
   auto& impl = *impl_;
   struct Pending {
-    explicit Pending(const KeyedHash& hash) : postings(hash) {}
+    Pending(const KeyedHash& hash, std::size_t expected_bytes) : batch(expected_bytes), postings(hash) {}
     std::shared_ptr<Bucket> bucket;
     BucketStats delta;
     rocksdb::WriteBatch batch;
     PostingBuilder postings;
   };
   std::map<BucketId, Pending> pending;
-  std::string value;
-  BucketId id;
+  std::string value, k;
+  value.reserve(1024);
+  k.reserve(codec::kRecordKeySize);
+  // Most events of a batch share a bucket with the one before: look up the bucket and
+  // the local day only when they change (this loop runs for every ingested event).
+  Pending* last = nullptr;
+  const std::string* last_category = nullptr;
+  const std::string* last_lane = nullptr;
+  int64_t day_begin = 0, day_end = 0;
+  DayNumber day = 0;
   for (auto& e : events) {
     if (e.id == 0) {  // objects arrive with the id their chunks were stored under
       auto next_id = impl.next_id();
       if (!next_id) return std::unexpected(next_id.error());
       e.id = *next_id;
     }
-    id.category = e.category;
-    id.lane = e.lane.empty() ? std::string(kDefaultLane) : e.lane;
-    id.day = day_of(*impl.options.zone, e.time_us);
-    auto [it, inserted] = pending.try_emplace(id, *impl.hash);
-    Pending& p = it->second;
-    if (inserted) {
-      auto b = impl.bucket(id, true);
-      if (!b) return std::unexpected(b.error());
-      p.bucket = *b;
+    bool same_day = e.time_us >= day_begin && e.time_us < day_end;
+    if (!same_day) {
+      const auto& zone = *impl.options.zone;
+      auto c = zone.to_civil(e.time_us);
+      day = c.year * 10000 + c.month * 100 + c.day;
+      core::CivilTime midnight{c.year, c.month, c.day, 0, 0, 0, 0};
+      day_begin = zone.from_civil(midnight);
+      int64_t next = core::days_from_civil(c.year, c.month, c.day) + 1;
+      core::civil_from_days(next, midnight.year, midnight.month, midnight.day);
+      day_end = zone.from_civil(midnight);
     }
+    const std::string& lane = e.lane.empty() ? impl.default_lane : e.lane;
+    if (!last || !same_day || *last_category != e.category || *last_lane != lane) {
+      BucketId id{e.category, lane, day};
+      // Sized for the whole batch: most batches go to one bucket, and growing a 2 MB
+      // WriteBatch by doubling copies it twice over.
+      auto [it, inserted] = pending.try_emplace(std::move(id), *impl.hash, pending.empty() ? events.size() * 256 : 0);
+      last = &it->second;
+      if (inserted) {
+        auto b = impl.bucket(it->first, true);
+        if (!b) return std::unexpected(b.error());
+        last->bucket = *b;
+      }
+      last_category = &it->first.category;
+      last_lane = &it->first.lane;
+    }
+    Pending& p = *last;
     RecordKey key{e.time_us, e.id};
-    std::string k;
+    k.clear();
     codec::append_record_key(k, key);
     value.clear();
     codec::encode_event(e, value);

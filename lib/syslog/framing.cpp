@@ -64,9 +64,8 @@ std::optional<Frame> StreamFramer::next() {
       std::size_t body = i + 1;
       if (length <= max_frame_bytes_) {
         if (data.size() < body + length) return std::nullopt;
-        frame_.assign(data.substr(body, length));
         consumed_ += body + length;
-        return Frame{frame_, false, false};
+        return Frame{data.substr(body, length), false, false};  // a view: no copy per frame
       }
       // Over-long: return the first max bytes once they are here, skip the rest as it comes.
       if (data.size() < body + max_frame_bytes_) return std::nullopt;
@@ -91,8 +90,7 @@ std::optional<Frame> StreamFramer::next() {
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;  // blank lines between frames carry nothing
     bool truncated = line.size() > max_frame_bytes_;
-    frame_.assign(line.substr(0, std::min(line.size(), max_frame_bytes_)));
-    return Frame{frame_, truncated, false};
+    return Frame{line.substr(0, std::min(line.size(), max_frame_bytes_)), truncated, false};
   }
 }
 

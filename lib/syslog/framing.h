@@ -12,7 +12,7 @@
 namespace hokan::syslog {
 
 struct Frame {
-  std::string_view bytes;  // valid until the next feed()/next() call
+  std::string_view bytes;  // valid until the next feed() or finish() call
   bool truncated = false;  // the frame was longer than max_frame_bytes; the rest was dropped
   bool bad_framing = false;  // octet count unreadable: framing fell back to LF lines
 };
