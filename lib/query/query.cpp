@@ -77,7 +77,6 @@ Result<CompiledQuery::Progress> CompiledQuery::run(
     const std::function<void(const Progress&)>& progress) const {
   Progress p;
   auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  bool stopped = false;
   auto scanned = store.scan(scan_, [&](store::Event& e) {
     ++p.examined;
     p.at_us = e.time_us;
@@ -87,14 +86,10 @@ Result<CompiledQuery::Progress> CompiledQuery::run(
     }
     if (!matches_text(e)) return true;
     ++p.matched;
-    if (!emit(e)) {
-      stopped = true;
-      return false;
-    }
+    if (!emit(e)) return false;
     return limit_ == 0 || p.matched < limit_;
   });
   if (!scanned) return std::unexpected(scanned.error());
-  (void)stopped;
   return p;
 }
 
