@@ -1,12 +1,47 @@
 #include "core/time_format.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 namespace hokan::core {
 namespace {
 
 constexpr int64_t kMicros = 1'000'000;
+// Relative times further out than this (about 3,000 years) are typos, and refusing them
+// keeps the arithmetic far from overflow.
+constexpr int64_t kMaxRelativeSeconds = 100'000'000'000;
+
+constexpr std::string_view kForms =
+    "expected a date like 2026-11-01 or \"2026-11-01 03:12:00\", RFC 3339, now, today, "
+    "yesterday, tomorrow or a relative time like -2h";
+
+// The text may come from a client or a header: escape what would break the one-line
+// message and cut what would flood it.
+std::string quote(std::string_view text) {
+  constexpr std::size_t kMaxQuoted = 64;
+  std::string out = "\"";
+  for (char ch : text.substr(0, kMaxQuoted)) {
+    const auto byte = static_cast<unsigned char>(ch);
+    if (ch == '"' || ch == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (byte < 0x20 || byte == 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", byte);
+      out += hex;
+    } else {
+      out += ch;
+    }
+  }
+  out += text.size() > kMaxQuoted ? "\"..." : "\"";
+  return out;
+}
+
+std::unexpected<Error> bad(std::string_view text, std::string_view why) {
+  return fail(Errc::invalid_argument, "bad time " + quote(text) + ": " + std::string(why));
+}
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
   if (at + n > s.size()) return false;
@@ -20,93 +55,132 @@ bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
 
 int days_in_month(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   return month == 2 && leap ? 29 : kDays[month - 1];
 }
 
-std::string quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+// A written date and time, with its offset when the text gives one.
+struct Stamp {
+  CivilTime civil;
+  std::optional<int32_t> offset;
+};
 
-// Parses "YYYY-MM-DD" at the start; returns chars used, 0 on mismatch.
-std::size_t parse_date(std::string_view s, CivilTime& c, std::string& why) {
-  if (s.size() < 10 || s[4] != '-' || s[7] != '-') return 0;
-  if (!digits(s, 0, 4, c.year) || !digits(s, 5, 2, c.month) || !digits(s, 8, 2, c.day)) return 0;
-  if (c.month < 1 || c.month > 12) { why = "month out of range"; return 0; }
-  if (c.day < 1 || c.day > days_in_month(c.year, c.month)) { why = "day out of range"; return 0; }
-  return 10;
-}
+// "YYYY-MM-DD[(T| )hh:mm[:ss[.ffffff]]][Z|+hh:mm|+hhmm|+hh]". Strict is RFC 3339: 'T',
+// seconds and an offset required, '.' before a fraction, the offset only as Z or +hh:mm.
+Result<Stamp> parse_stamp(std::string_view text, bool strict) {
+  Stamp stamp;
+  CivilTime& c = stamp.civil;
+  if (text.size() < 10 || text[4] != '-' || text[7] != '-' || !digits(text, 0, 4, c.year) ||
+      !digits(text, 5, 2, c.month) || !digits(text, 8, 2, c.day))
+    return bad(text, strict ? "expected RFC 3339 like 2026-11-20T03:12:00+09:00" : kForms);
+  if (c.month < 1 || c.month > 12) return bad(text, "month out of range");
+  if (c.day < 1 || c.day > days_in_month(c.year, c.month)) return bad(text, "day out of range");
 
-// Parses "hh:mm[:ss[.ffffff]]"; returns chars used, 0 on mismatch.
-std::size_t parse_clock(std::string_view s, CivilTime& c, std::string& why) {
-  if (s.size() < 5 || s[2] != ':' || !digits(s, 0, 2, c.hour) || !digits(s, 3, 2, c.minute)) return 0;
-  std::size_t used = 5;
-  c.second = 0;
-  c.micros = 0;
-  if (s.size() >= 8 && s[5] == ':') {
-    if (!digits(s, 6, 2, c.second)) return 0;
-    used = 8;
-    if (used < s.size() && (s[used] == '.' || s[used] == ',')) {
-      ++used;
-      std::size_t start = used;
-      int64_t scale = 100000;
-      while (used < s.size() && s[used] >= '0' && s[used] <= '9') {
-        c.micros += (s[used] - '0') * scale;
-        scale /= 10;
-        ++used;
-      }
-      if (used == start) return 0;
-    }
+  std::string_view rest = text.substr(10);
+  if (rest.empty()) {
+    if (strict) return bad(text, "expected 'T' and a time after the date");
+    return stamp;
   }
-  if (c.hour > 23 || c.minute > 59 || c.second > 60) { why = "time of day out of range"; return 0; }
-  if (c.second == 60) c.second = 59;  // a leap second reads as the second before it
-  return used;
+  if (rest[0] != 'T' && rest[0] != 't' && (strict || rest[0] != ' '))
+    return bad(text, strict ? "expected 'T' after the date" : "unexpected text after the date");
+  rest.remove_prefix(1);
+
+  const char* clock_form = strict ? "expected hh:mm:ss after the date" : "expected hh:mm[:ss]";
+  if (rest.size() < 5 || rest[2] != ':' || !digits(rest, 0, 2, c.hour) ||
+      !digits(rest, 3, 2, c.minute))
+    return bad(text, clock_form);
+  rest.remove_prefix(5);
+  if (!rest.empty() && rest[0] == ':') {
+    if (!digits(rest, 1, 2, c.second)) return bad(text, clock_form);
+    rest.remove_prefix(3);
+    if (!rest.empty() && (rest[0] == '.' || (!strict && rest[0] == ','))) {
+      std::size_t n = 1;
+      // Digits past the sixth are read and dropped: hokan keeps microseconds.
+      for (int64_t scale = 100000; n < rest.size() && rest[n] >= '0' && rest[n] <= '9';
+           ++n, scale /= 10)
+        c.micros += (rest[n] - '0') * scale;
+      if (n == 1) return bad(text, "expected digits after the decimal point");
+      rest.remove_prefix(n);
+    }
+  } else if (strict) {
+    return bad(text, clock_form);
+  }
+  if (c.hour > 23 || c.minute > 59 || c.second > 60) return bad(text, "time of day out of range");
+  if (c.second == 60) {
+    // A leap second: POSIX time has none, so read it as the last microsecond before the
+    // next minute, which keeps it in order with its neighbours.
+    c.second = 59;
+    c.micros = kMicros - 1;
+  }
+
+  if (rest.empty()) {
+    if (strict) return bad(text, "expected Z or an offset like +09:00");
+    return stamp;
+  }
+  if (rest == "Z" || rest == "z") {
+    stamp.offset = 0;
+    return stamp;
+  }
+  int hours = 0, minutes = 0;
+  const bool signed_hours = (rest[0] == '+' || rest[0] == '-') && digits(rest, 1, 2, hours);
+  const bool with_colon = rest.size() == 6 && rest[3] == ':' && digits(rest, 4, 2, minutes);
+  const bool compact =
+      !strict && ((rest.size() == 5 && digits(rest, 3, 2, minutes)) || rest.size() == 3);
+  if (!signed_hours || !(with_colon || compact))
+    return bad(text,
+               strict ? "expected Z or an offset like +09:00" : "unexpected text after the time");
+  if (hours > 23 || minutes > 59) return bad(text, "offset out of range");
+  stamp.offset = (rest[0] == '-' ? -1 : 1) * (hours * 3600 + minutes * 60);
+  return stamp;
 }
 
-// Parses "Z", "+09:00", "+0900", "+09"; returns chars used (0 on mismatch).
-std::size_t parse_offset(std::string_view s, int32_t& offset) {
-  if (s.empty()) return 0;
-  if (s[0] == 'Z' || s[0] == 'z') { offset = 0; return 1; }
-  if (s[0] != '+' && s[0] != '-') return 0;
-  int h = 0, m = 0;
-  std::size_t used = 0;
-  if (!digits(s, 1, 2, h)) return 0;
-  if (s.size() >= 6 && s[3] == ':' && digits(s, 4, 2, m)) used = 6;
-  else if (s.size() >= 5 && digits(s, 3, 2, m)) used = 5;
-  else used = 3;
-  if (h > 23 || m > 59) return 0;
-  offset = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-  return used;
-}
-
-int64_t utc_from_fields(const CivilTime& c, int32_t offset) {
-  int64_t local = days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
+int64_t utc_of(const CivilTime& c, int32_t offset) {
+  const int64_t local =
+      days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
   return (local - offset) * kMicros + c.micros;
 }
 
-// "-2h", "+1h30min", "-7d": returns false when it is not a relative time.
-bool parse_relative(std::string_view s, int64_t now_us, int64_t& out) {
-  if (s.size() < 3 || (s[0] != '-' && s[0] != '+')) return false;
-  int64_t sign = s[0] == '-' ? -1 : 1;
-  std::size_t i = 1;
+bool looks_relative(std::string_view text) {
+  return text.size() >= 2 && (text[0] == '-' || text[0] == '+') && text[1] >= '0' && text[1] <= '9';
+}
+
+// "-2h", "+1h30min", "-7d": a sign, then one or more number-unit pairs.
+Result<int64_t> parse_relative(std::string_view text, int64_t now) {
+  const int64_t sign = text[0] == '-' ? -1 : 1;
+  std::string_view rest = text.substr(1);
   int64_t total = 0;
-  while (i < s.size()) {
-    int64_t n = 0;
-    std::size_t start = i;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 12) n = n * 10 + (s[i++] - '0');
-    if (i == start) return false;
-    std::size_t unit_start = i;
-    while (i < s.size() && s[i] >= 'a' && s[i] <= 'z') ++i;
-    std::string_view unit = s.substr(unit_start, i - unit_start);
+  while (!rest.empty()) {
+    std::size_t n = 0;
+    int64_t count = 0;
+    for (; n < rest.size() && rest[n] >= '0' && rest[n] <= '9'; ++n)
+      count = std::min(count * 10 + (rest[n] - '0'), kMaxRelativeSeconds + 1);
+    if (n == 0) return bad(text, "expected a number before each unit");
+    rest.remove_prefix(n);
+    n = 0;
+    while (n < rest.size() && rest[n] >= 'a' && rest[n] <= 'z') ++n;
+    const std::string_view unit = rest.substr(0, n);
+    rest.remove_prefix(n);
     int64_t seconds = 0;
-    if (unit == "s" || unit == "sec" || unit == "secs" || unit == "second" || unit == "seconds") seconds = 1;
-    else if (unit == "m" || unit == "min" || unit == "mins" || unit == "minute" || unit == "minutes") seconds = 60;
-    else if (unit == "h" || unit == "hour" || unit == "hours") seconds = 3600;
-    else if (unit == "d" || unit == "day" || unit == "days") seconds = 86400;
-    else if (unit == "w" || unit == "week" || unit == "weeks") seconds = 7 * 86400;
-    else return false;
-    total += n * seconds;
+    if (unit == "s" || unit == "sec" || unit == "secs" || unit == "second" || unit == "seconds")
+      seconds = 1;
+    else if (unit == "m" || unit == "min" || unit == "mins" || unit == "minute" ||
+             unit == "minutes")
+      seconds = 60;
+    else if (unit == "h" || unit == "hr" || unit == "hour" || unit == "hours")
+      seconds = 3600;
+    else if (unit == "d" || unit == "day" || unit == "days")
+      seconds = 86400;
+    else if (unit == "w" || unit == "week" || unit == "weeks")
+      seconds = 7 * 86400;
+    else if (unit.empty())
+      return bad(text, "expected a unit after the number (s, min, h, d or w)");
+    else
+      return bad(text, "unknown unit \"" + std::string(unit) + "\" (use s, min, h, d or w)");
+    if (count > kMaxRelativeSeconds / seconds || total + count * seconds > kMaxRelativeSeconds)
+      return bad(text, "too far from now");
+    total += count * seconds;
   }
-  out = now_us + sign * total * kMicros;
-  return true;
+  return now + sign * total * kMicros;
 }
 
 }  // namespace
@@ -118,72 +192,51 @@ int64_t now_us() {
 }
 
 std::string format_rfc3339(int64_t utc_us, const TimeZone& zone) {
-  CivilTime c = zone.to_civil(utc_us);
-  int32_t offset = zone.offset_at(utc_us);
-  char buf[48];
+  // RFC 3339 offsets have no seconds, but the local mean time zones before ~1900 do
+  // (New York: -4:56:02). The offset is rounded to the minute and the clock read with it,
+  // so the text still names this very instant.
+  static const TimeZone& utc = *TimeZone::utc();
+  const int32_t exact = zone.offset_at(utc_us);
+  const int32_t offset = (exact >= 0 ? exact + 30 : exact - 30) / 60 * 60;
+  const CivilTime c = utc.to_civil(utc_us + int64_t{offset} * kMicros);
+  char buf[64];
   int n = std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d", c.year, c.month, c.day,
                         c.hour, c.minute, c.second);
-  if (c.micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(c.micros));
-  int32_t a = offset < 0 ? -offset : offset;
-  std::snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", offset < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+  if (c.micros != 0)
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(c.micros));
+  const int32_t magnitude = offset < 0 ? -offset : offset;
+  std::snprintf(buf + n, sizeof buf - n, "%c%02d:%02d", offset < 0 ? '-' : '+', magnitude / 3600,
+                magnitude / 60 % 60);
   return buf;
 }
 
 Result<int64_t> parse_rfc3339(std::string_view text) {
-  CivilTime c;
-  std::string why;
-  std::size_t used = parse_date(text, c, why);
-  if (!used || used >= text.size() || (text[used] != 'T' && text[used] != 't'))
-    return fail(Errc::invalid_argument, "bad time " + quote(text) + ": " + (why.empty() ? "expected RFC 3339" : why));
-  std::size_t clock = parse_clock(text.substr(used + 1), c, why);
-  if (!clock)
-    return fail(Errc::invalid_argument, "bad time " + quote(text) + ": " + (why.empty() ? "expected hh:mm:ss" : why));
-  used += 1 + clock;
-  int32_t offset = 0;
-  std::size_t off = parse_offset(text.substr(used), offset);
-  if (!off || used + off != text.size())
-    return fail(Errc::invalid_argument, "bad time " + quote(text) + ": expected Z or an offset like +09:00");
-  return utc_from_fields(c, offset);
+  auto stamp = parse_stamp(text, /*strict=*/true);
+  if (!stamp) return std::unexpected(std::move(stamp.error()));
+  return utc_of(stamp->civil, *stamp->offset);  // strict: the offset is always there
 }
 
 Result<int64_t> parse_time(std::string_view text, int64_t now, const TimeZone& zone) {
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.empty()) return fail(Errc::invalid_argument, "bad time \"\": empty");
+  constexpr std::string_view kSpace = " \t\r\n";
+  const auto first = text.find_first_not_of(kSpace);
+  text = first == std::string_view::npos
+             ? std::string_view()
+             : text.substr(first, text.find_last_not_of(kSpace) - first + 1);
+  if (text.empty()) return bad(text, "empty");
   if (text == "now") return now;
   if (text == "today" || text == "yesterday" || text == "tomorrow") {
-    CivilTime c = zone.to_civil(now);
-    int64_t day = days_from_civil(c.year, c.month, c.day) + (text == "yesterday" ? -1 : text == "tomorrow" ? 1 : 0);
+    const CivilTime c = zone.to_civil(now);
+    const int64_t days = days_from_civil(c.year, c.month, c.day) + (text == "yesterday"  ? -1
+                                                                    : text == "tomorrow" ? 1
+                                                                                         : 0);
     CivilTime midnight;
-    civil_from_days(day, midnight.year, midnight.month, midnight.day);
+    civil_from_days(days, midnight.year, midnight.month, midnight.day);
     return zone.from_civil(midnight);
   }
-  int64_t relative = 0;
-  if (parse_relative(text, now, relative)) return relative;
-  CivilTime c;
-  std::string why;
-  std::size_t used = parse_date(text, c, why);
-  if (!used) {
-    return fail(Errc::invalid_argument,
-                "bad time " + quote(text) + ": " +
-                    (why.empty() ? "expected 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, "
-                                   "yesterday or a relative time like -2h"
-                                 : why));
-  }
-  if (used < text.size()) {
-    if (text[used] != ' ' && text[used] != 'T' && text[used] != 't')
-      return fail(Errc::invalid_argument, "bad time " + quote(text) + ": unexpected text after the date");
-    std::size_t clock = parse_clock(text.substr(used + 1), c, why);
-    if (!clock)
-      return fail(Errc::invalid_argument, "bad time " + quote(text) + ": " + (why.empty() ? "expected hh:mm[:ss]" : why));
-    used += 1 + clock;
-  }
-  if (used == text.size()) return zone.from_civil(c);
-  int32_t offset = 0;
-  std::size_t off = parse_offset(text.substr(used), offset);
-  if (!off || used + off != text.size())
-    return fail(Errc::invalid_argument, "bad time " + quote(text) + ": unexpected text after the time");
-  return utc_from_fields(c, offset);
+  if (looks_relative(text)) return parse_relative(text, now);
+  auto stamp = parse_stamp(text, /*strict=*/false);
+  if (!stamp) return std::unexpected(std::move(stamp.error()));
+  return stamp->offset ? utc_of(stamp->civil, *stamp->offset) : zone.from_civil(stamp->civil);
 }
 
 }  // namespace hokan::core

@@ -16,14 +16,22 @@ namespace hokan::core {
 struct CivilTime {
   int year = 1970, month = 1, day = 1;  // month 1..12, day 1..31
   int hour = 0, minute = 0, second = 0;
-  int64_t micros = 0;                   // 0..999999
+  int64_t micros = 0;  // 0..999999
+
+  bool operator==(const CivilTime&) const = default;
 };
 
 class TimeZone {
  public:
   // Loads "Asia/Tokyo", "UTC", "America/New_York", ... Errors: not_found (no such zone),
-  // corruption (unreadable TZif). Reads one file; call at start-up, not per message.
+  // corruption (unreadable TZif), io (the file exists but cannot be read). Reads one file;
+  // call at start-up, not per message.
   [[nodiscard]] static Result<std::shared_ptr<const TimeZone>> load(std::string_view name);
+  // Builds a zone from the bytes of a TZif file (RFC 8536, v1 to v4), as load() does after
+  // reading /usr/share/zoneinfo/<name>; for zones kept elsewhere and for tests. Errors:
+  // corruption.
+  [[nodiscard]] static Result<std::shared_ptr<const TimeZone>> from_tzif(std::string_view name,
+                                                                         std::string_view tzif);
   // Fixed UTC; never fails.
   static std::shared_ptr<const TimeZone> utc();
 

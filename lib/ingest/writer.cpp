@@ -122,10 +122,15 @@ void Writer::run() {
       counters_.latency_micros_sum.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
       {
         std::lock_guard lock(counters_.mutex);
+        WriterCounters::PerCategory* c = nullptr;
+        const std::string* name = nullptr;
         for (const auto& e : batch) {
-          auto& c = counters_.categories[e.category];
-          ++c.records;
-          c.bytes += e.message.size() + e.raw.size() + e.object_size;
+          if (!name || *name != e.category) {
+            c = &counters_.categories[e.category];
+            name = &e.category;
+          }
+          ++c->records;
+          c->bytes += e.message.size() + e.raw.size() + e.object_size;
         }
       }
       for (const auto& observer : observers) observer(batch);

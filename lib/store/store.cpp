@@ -5,6 +5,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
@@ -480,13 +481,35 @@ class PostingBuilder {
                 codec::encode_posting(keys));
     }
     postings_.clear();
+    for (auto& l : last_) l = Last{};
   }
 
  private:
   void add(IndexField field, const std::string& value, RecordKey key) {
-    if (!value.empty()) postings_[{field, hash_(value)}].push_back(key);
+    if (value.empty()) return;
+    // Consecutive records mostly share host and app: hash and look up once per run.
+    auto& last = last_[slot(field)];
+    if (!last.keys || last.value != value) {
+      last.value = value;
+      last.keys = &postings_[{field, hash_(value)}];
+    }
+    last.keys->push_back(key);
   }
+  static int slot(IndexField field) {
+    switch (field) {
+      case IndexField::host: return 0;
+      case IndexField::app: return 1;
+      case IndexField::user: return 2;
+      case IndexField::src_ip: return 3;
+    }
+    return 0;
+  }
+  struct Last {
+    std::string value;
+    std::vector<RecordKey>* keys = nullptr;  // std::map nodes do not move
+  };
   const KeyedHash& hash_;
+  Last last_[4];
   std::map<std::pair<IndexField, uint64_t>, std::vector<RecordKey>> postings_;
 };
 
@@ -561,6 +584,8 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
 
 Result<void> Store::write(std::vector<Event>& events) {
   auto& impl = *impl_;
+  // RocksDB's per-thread perf counters cost a TLS lookup per operation; nobody reads them.
+  rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
   struct Pending {
     Pending(const KeyedHash& hash, std::size_t expected_bytes) : batch(expected_bytes), postings(hash) {}
     std::shared_ptr<Bucket> bucket;
