@@ -12,8 +12,8 @@
 namespace hokan::syslog {
 
 struct Frame {
-  std::string_view bytes;  // valid until the next feed() or finish() call
-  bool truncated = false;  // the frame was longer than max_frame_bytes; the rest was dropped
+  std::string_view bytes;    // valid until the next feed() or finish() call
+  bool truncated = false;    // the frame was longer than max_frame_bytes; the rest was dropped
   bool bad_framing = false;  // octet count unreadable: framing fell back to LF lines
 };
 
@@ -28,19 +28,24 @@ class StreamFramer {
   // skipped as it arrives, so memory stays bounded.
   std::optional<Frame> next();
   // At end of stream: whatever partial frame remains (an unterminated last line).
+  // An octet-counted frame cut off by the end comes back as what arrived of its body,
+  // flagged truncated; bytes without a readable count come back flagged bad_framing.
   std::optional<Frame> finish();
 
   enum class Mode { undecided, octet_counting, lf };
   Mode mode() const { return mode_; }
+  // Bytes held in the buffer. When next() is drained after every feed() this stays under
+  // twice max_frame_bytes plus one read, whatever the sender does. For tests and metrics.
+  std::size_t buffered_bytes() const { return buffer_.size(); }
 
  private:
   std::size_t max_frame_bytes_;
   Mode mode_ = Mode::undecided;
   std::string buffer_;
-  std::size_t consumed_ = 0;     // bytes of buffer_ already returned
-  std::size_t skip_bytes_ = 0;   // remaining bytes of an over-long octet-counted frame
-  bool skip_line_ = false;       // inside an over-long LF line: drop until LF
-  std::string frame_;            // storage for the frame being returned
+  std::size_t consumed_ = 0;          // bytes of buffer_ already returned
+  std::size_t skip_bytes_ = 0;        // remaining bytes of an over-long octet-counted frame
+  bool skip_line_ = false;            // inside an over-long LF line: drop until LF
+  bool bad_framing_pending_ = false;  // the fallback's first LF frame has not come out yet
 };
 
 }  // namespace hokan::syslog

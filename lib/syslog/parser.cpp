@@ -1,329 +1,499 @@
+// A hand-written scanner over string_views: parse() runs on every received message
+// (~300k/s on one core), so there is no regex, no exception, and every string is assigned
+// from a substring of the line rather than built a character at a time.
 #include "syslog/parser.h"
 
 #include <array>
-#include <cstring>
+#include <optional>
 
 namespace hokan::syslog {
 namespace {
 
 constexpr int64_t kMicros = 1'000'000;
+constexpr int64_t kDayMicros = 86'400 * kMicros;
+constexpr std::size_t npos = std::string_view::npos;
 
 constexpr std::array<std::string_view, 24> kFacilities = {
-    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
-    "uucp",   "cron",   "authpriv", "ftp",  "ntp",    "security", "console", "solaris-cron",
-    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
-constexpr std::array<std::string_view, 8> kSeverities = {"emerg",  "alert", "crit", "err",
+    "kern",   "user",   "mail",     "daemon", "auth",   "syslog",   "lpr",     "news",
+    "uucp",   "cron",   "authpriv", "ftp",    "ntp",    "security", "console", "solaris-cron",
+    "local0", "local1", "local2",   "local3", "local4", "local5",   "local6",  "local7"};
+constexpr std::array<std::string_view, 8> kSeverities = {"emerg",   "alert",  "crit", "err",
                                                          "warning", "notice", "info", "debug"};
+constexpr std::array<std::string_view, 12> kMonths = {"jan", "feb", "mar", "apr", "may", "jun",
+                                                      "jul", "aug", "sep", "oct", "nov", "dec"};
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+// PRINTUSASCII (%d33-126): what RFC 5424 header fields and SD names may hold. A plain
+// char may be signed, so bytes >= 0x80 compare below 33 and are rejected too.
+bool is_print(char c) { return c >= 33 && c <= 126; }
 
-bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
-  if (at + n > s.size()) return false;
-  out = 0;
+// Exactly n decimal digits at s[at].
+bool read_digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
+  if (at > s.size() || s.size() - at < n) return false;
+  int value = 0;
   for (std::size_t i = at; i < at + n; ++i) {
     if (!is_digit(s[i])) return false;
-    out = out * 10 + (s[i] - '0');
+    value = value * 10 + (s[i] - '0');
   }
+  out = value;
   return true;
 }
+
+bool is_leap(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int days_in_month(int year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
+  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
 }
 
-// "<PRI>" at the start; returns chars used, 0 when absent or invalid.
-std::size_t parse_pri(std::string_view s, int& pri) {
-  if (s.size() < 3 || s[0] != '<') return 0;
+// TimeZone::utc() hands out a shared_ptr; copying it per message would cost two atomic
+// operations for nothing.
+const core::TimeZone& utc_zone() {
+  static const std::shared_ptr<const core::TimeZone> zone = core::TimeZone::utc();
+  return *zone;
+}
+
+// Keeps the first problem only: later ones are mostly its consequences.
+void flag(Message& m, const char* why) {
+  if (m.malformed) return;
+  m.malformed = true;
+  m.malformed_reason = why;
+}
+
+void assign_message(Message& m, std::string_view msg) {
+  if (msg.size() >= 3 && static_cast<unsigned char>(msg[0]) == 0xEF &&
+      static_cast<unsigned char>(msg[1]) == 0xBB && static_cast<unsigned char>(msg[2]) == 0xBF)
+    msg.remove_prefix(3);
+  m.message.assign(msg);
+}
+
+// "<PRI>" at the start: 1 to 3 digits without a leading zero (RFC 5424 6.2.1), at most
+// 191. Returns the characters used, or 0 with `why` set.
+std::size_t parse_pri(std::string_view s, int& pri, const char*& why) {
+  if (s.empty()) {
+    why = "empty line";
+    return 0;
+  }
+  if (s[0] != '<') {
+    why = "no <PRI> at the start";
+    return 0;
+  }
   std::size_t i = 1;
-  pri = 0;
-  while (i < s.size() && i <= 4 && is_digit(s[i])) pri = pri * 10 + (s[i++] - '0');
-  if (i == 1 || i >= s.size() || s[i] != '>' || pri > 191) return 0;
-  if (i > 2 && s[1] == '0') return 0;  // no leading zeros (RFC 5424 6.2.1)
+  int value = 0;
+  while (i < s.size() && i <= 3 && is_digit(s[i])) value = value * 10 + (s[i++] - '0');
+  if (i == 1 || i >= s.size() || s[i] != '>') {
+    why = "<PRI> is not 1 to 3 digits closed by '>'";
+    return 0;
+  }
+  if (i > 2 && s[1] == '0') {
+    why = "<PRI> has a leading zero";
+    return 0;
+  }
+  if (value > 191) {
+    why = "<PRI> is above 191";
+    return 0;
+  }
+  pri = value;
   return i + 1;
 }
 
-// ISO 8601 / RFC 3339 timestamp at the start of s: "2026-11-20T03:12:00[.f][Z|+hh:mm]".
-// Sets `with_offset` when a zone was given; without one, the time is local (zone).
-std::size_t parse_iso(std::string_view s, int64_t& out, const core::TimeZone* zone, bool& with_offset) {
+// ---- Timestamps --------------------------------------------------------------------------
+
+struct IsoTime {
+  std::size_t length = 0;  // characters read; 0 when the text is not shaped like a time
+  bool valid = false;      // every field in range; utc_us is set only then
+  bool has_offset = false;
+  bool strict = true;          // upper-case 'T'/'Z', "+hh:mm" offset, at most 6 fraction digits
+  bool long_fraction = false;  // more than 6 fraction digits (RFC 5424 6.2.3 forbids them)
+  int64_t utc_us = 0;
+};
+
+// "YYYY-MM-DDThh:mm:ss[.frac][Z|+hh:mm|-hh:mm]" at the start of s. Without an offset the
+// time is read in `zone`, as for the ISO stamps some RFC 3164 senders use. Lenient where
+// senders differ (lower-case 't'/'z', "+hhmm", long fractions: digits past the sixth are
+// dropped) but says so in `strict`, so RFC 5424 can insist.
+IsoTime parse_iso(std::string_view s, const core::TimeZone& zone) {
+  IsoTime r;
   core::CivilTime c;
-  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
-      s[16] != ':')
-    return 0;
-  if (!digits(s, 0, 4, c.year) || !digits(s, 5, 2, c.month) || !digits(s, 8, 2, c.day) ||
-      !digits(s, 11, 2, c.hour) || !digits(s, 14, 2, c.minute) || !digits(s, 17, 2, c.second))
-    return 0;
-  if (c.month < 1 || c.month > 12 || c.day < 1 || c.day > days_in_month(c.year, c.month) || c.hour > 23 ||
-      c.minute > 59 || c.second > 60)
-    return 0;
-  if (c.second == 60) c.second = 59;
+  if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':' || !read_digits(s, 0, 4, c.year) ||
+      !read_digits(s, 5, 2, c.month) || !read_digits(s, 8, 2, c.day) ||
+      !read_digits(s, 11, 2, c.hour) || !read_digits(s, 14, 2, c.minute) ||
+      !read_digits(s, 17, 2, c.second))
+    return r;
+  if (s[10] == 't') r.strict = false;
   std::size_t i = 19;
   if (i < s.size() && s[i] == '.') {
-    ++i;
-    std::size_t start = i;
-    int64_t scale = 100000;
+    const std::size_t start = ++i;
+    int64_t scale = 100'000;
     while (i < s.size() && is_digit(s[i])) {
-      if (scale > 0) c.micros += (s[i] - '0') * scale;
+      c.micros += (s[i] - '0') * scale;
       scale /= 10;
       ++i;
     }
-    if (i == start || i - start > 9) return 0;
+    if (i == start) return r;
+    if (i - start > 6) {
+      r.long_fraction = true;
+      r.strict = false;
+    }
   }
-  int32_t offset = 0;
-  with_offset = false;
+  int offset_seconds = 0;
+  bool offset_in_range = true;
   if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
-    with_offset = true;
+    if (s[i] == 'z') r.strict = false;
+    r.has_offset = true;
     ++i;
   } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
     int h = 0, m = 0;
-    if (i + 6 > s.size() || s[i + 3] != ':' || !digits(s, i + 1, 2, h) || !digits(s, i + 4, 2, m) || h > 23 ||
-        m > 59)
-      return 0;
-    offset = (s[i] == '-' ? -1 : 1) * (h * 3600 + m * 60);
-    with_offset = true;
-    i += 6;
+    std::size_t used = 0;
+    if (read_digits(s, i + 1, 2, h) && i + 3 < s.size() && s[i + 3] == ':' &&
+        read_digits(s, i + 4, 2, m)) {
+      used = 6;
+    } else if (read_digits(s, i + 1, 2, h) && read_digits(s, i + 3, 2, m)) {
+      used = 5;
+      r.strict = false;
+    } else {
+      return r;
+    }
+    offset_in_range = h <= 23 && m <= 59;
+    offset_seconds = (s[i] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+    r.has_offset = true;
+    i += used;
   }
-  if (with_offset || !zone) {
-    int64_t local = core::days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 + c.minute * 60 + c.second;
-    out = (local - offset) * kMicros + c.micros;
+  r.length = i;
+  r.valid = offset_in_range && c.month >= 1 && c.month <= 12 && c.day >= 1 &&
+            c.day <= days_in_month(c.year, c.month) && c.hour <= 23 && c.minute <= 59 &&
+            c.second <= 60;
+  if (!r.valid) return r;
+  // A leap second is read as the second before it: the order of events is kept and
+  // nothing downstream has to know about 60.
+  if (c.second == 60) c.second = 59;
+  if (r.has_offset) {
+    const int64_t local = core::days_from_civil(c.year, c.month, c.day) * 86'400 + c.hour * 3600 +
+                          c.minute * 60 + c.second;
+    r.utc_us = (local - offset_seconds) * kMicros + c.micros;
   } else {
-    out = zone->from_civil(c);
+    r.utc_us = zone.from_civil(c);
   }
-  return i;
+  return r;
 }
 
-// Next space-delimited token; advances `at` past the token and one space.
-std::string_view token(std::string_view s, std::size_t& at, bool& ok) {
-  std::size_t end = s.find(' ', at);
-  if (end == std::string_view::npos) {
-    ok = false;
-    end = s.size();
+struct BsdTime {
+  std::size_t length = 0;  // 0 when the text is not shaped like "Mmm dd hh:mm:ss"
+  bool valid = false;
+  core::CivilTime civil;  // without a year
+};
+
+// "Mmm dd hh:mm:ss" (RFC 3164 4.1.2), the day space-padded ("Nov  5") or zero-padded.
+// Month names in any case, and a fraction after the seconds (rsyslog's high-precision
+// and Cisco's msec stamps) are accepted too.
+BsdTime parse_bsd_time(std::string_view s) {
+  BsdTime r;
+  if (s.size() < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') return r;
+  int month = 0;
+  while (month < 12 && ((s[0] | 0x20) != kMonths[month][0] || (s[1] | 0x20) != kMonths[month][1] ||
+                        (s[2] | 0x20) != kMonths[month][2]))
+    ++month;
+  if (month == 12) return r;
+  core::CivilTime& c = r.civil;
+  c.month = month + 1;
+  if (!(s[4] == ' ' ? read_digits(s, 5, 1, c.day) : read_digits(s, 4, 2, c.day)) ||
+      !read_digits(s, 7, 2, c.hour) || !read_digits(s, 10, 2, c.minute) ||
+      !read_digits(s, 13, 2, c.second))
+    return r;
+  std::size_t i = 15;
+  if (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) {
+    int64_t scale = 100'000;
+    for (++i; i < s.size() && is_digit(s[i]); ++i) {
+      c.micros += (s[i] - '0') * scale;
+      scale /= 10;
+    }
   }
-  std::string_view t = s.substr(at, end - at);
-  at = end + (end < s.size() ? 1 : 0);
-  return t;
+  r.length = i;
+  r.valid = c.day >= 1 && c.day <= 31 && c.hour <= 23 && c.minute <= 59 && c.second <= 60;
+  if (c.second == 60) c.second = 59;
+  return r;
 }
 
-std::string nil_or(std::string_view t) { return t == "-" ? std::string() : std::string(t); }
-
-bool printable_name(std::string_view t, std::size_t max) {
-  if (t.empty() || t.size() > max) return false;
-  for (char c : t)
-    if (static_cast<unsigned char>(c) < 33 || static_cast<unsigned char>(c) > 126) return false;
-  return true;
+// RFC 3164 stamps carry no year. The latest year that puts the time no more than a day
+// after the received time is the nearest one: senders' clocks run a little fast, never
+// a year. Next year is only worth trying around New Year, so the usual cost is one
+// from_civil().
+std::optional<int64_t> infer_year(core::CivilTime c, const ParseContext& context,
+                                  const core::TimeZone& zone) {
+  const core::CivilTime now = zone.to_civil(context.received_us);
+  const int64_t latest = context.received_us + kDayMicros;
+  const int first = now.month == 12 && c.month == 1 ? now.year + 1 : now.year;
+  for (int year = first; year >= now.year - 1; --year) {
+    if (c.day > days_in_month(year, c.month)) continue;  // 29 Feb only in leap years
+    c.year = year;
+    const int64_t t = zone.from_civil(c);
+    if (t <= latest) return t;
+  }
+  return std::nullopt;
 }
 
-// STRUCTURED-DATA at s[at]; fills m.sd. Returns false on a syntax error.
-bool parse_sd(std::string_view s, std::size_t& at, Message& m) {
+// ---- RFC 5424 ----------------------------------------------------------------------------
+
+// A header field: "-" stays empty; a field that breaks the RFC's limits is kept anyway
+// (it is still the best name for the host or app) and the message is flagged.
+void header_field(Message& m, std::string& out, std::string_view value, std::size_t max,
+                  const char* why) {
+  if (value == "-") return;
+  bool ok = !value.empty() && value.size() <= max;
+  for (std::size_t i = 0; ok && i < value.size(); ++i) ok = is_print(value[i]);
+  if (!ok) flag(m, why);
+  out.assign(value);
+}
+
+// SD-NAME (SD-ID or PARAM-NAME): printable characters except '=', SP, ']' and '"'.
+std::string_view sd_name(std::string_view s, std::size_t& at) {
+  const std::size_t start = at;
+  while (at < s.size() && is_print(s[at]) && s[at] != '=' && s[at] != ']' && s[at] != '"') ++at;
+  return s.substr(start, at - start);
+}
+
+// PARAM-VALUE after its opening quote, up to the closing one. \" \\ \] stand for the
+// character; any other backslash is kept as it is (RFC 5424 6.3.3). Whole runs between
+// escapes are copied at once.
+bool param_value(std::string_view s, std::size_t& at, std::string& value) {
+  std::size_t run = at;
+  while (true) {
+    const std::size_t stop = s.find_first_of("\"\\", at);
+    if (stop == npos) return false;
+    if (s[stop] == '"') {
+      value.append(s.substr(run, stop - run));
+      at = stop + 1;
+      return true;
+    }
+    if (stop + 1 < s.size() && (s[stop + 1] == '"' || s[stop + 1] == '\\' || s[stop + 1] == ']')) {
+      value.append(s.substr(run, stop - run));
+      run = stop + 1;  // the escaped character starts the next run
+      at = stop + 2;
+    } else {
+      at = stop + 1;
+    }
+  }
+}
+
+// STRUCTURED-DATA at s[at]: "-" or one or more "[SD-ID *(SP PARAM-NAME="value")]".
+// Complete elements are kept even when a later one is broken. Returns why it is broken,
+// or nullptr.
+const char* parse_sd(std::string_view s, std::size_t& at, std::vector<SdElement>& out) {
   if (at < s.size() && s[at] == '-') {
     ++at;
-    return true;
+    return nullptr;
   }
-  if (at >= s.size() || s[at] != '[') return false;
+  if (at >= s.size() || s[at] != '[') return "RFC 5424 STRUCTURED-DATA is neither '-' nor '['";
   while (at < s.size() && s[at] == '[') {
     ++at;
     SdElement element;
-    std::size_t start = at;
-    while (at < s.size() && s[at] != ' ' && s[at] != ']' && s[at] != '=' && s[at] != '"') ++at;
-    element.id.assign(s.substr(start, at - start));
-    if (!printable_name(element.id, 32)) return false;
+    const std::string_view id = sd_name(s, at);
+    if (id.empty() || id.size() > 32) return "RFC 5424 SD-ID is not 1 to 32 printable characters";
+    element.id.assign(id);
     while (at < s.size() && s[at] == ' ') {
       ++at;
-      SdParam param;
-      start = at;
-      while (at < s.size() && s[at] != '=' && s[at] != ' ' && s[at] != ']' && s[at] != '"') ++at;
-      param.name.assign(s.substr(start, at - start));
-      if (!printable_name(param.name, 32) || at + 1 >= s.size() || s[at] != '=' || s[at + 1] != '"') return false;
+      const std::string_view name = sd_name(s, at);
+      if (name.empty() || name.size() > 32)
+        return "RFC 5424 PARAM-NAME is not 1 to 32 printable characters";
+      if (at + 1 >= s.size() || s[at] != '=' || s[at + 1] != '"')
+        return "RFC 5424 SD-PARAM has no =\"value\"";
       at += 2;
-      // Escapes: \" \\ \] stand for the character; any other backslash is kept.
-      bool closed = false;
-      while (at < s.size()) {
-        char c = s[at];
-        if (c == '\\' && at + 1 < s.size() && (s[at + 1] == '"' || s[at + 1] == '\\' || s[at + 1] == ']')) {
-          param.value.push_back(s[at + 1]);
-          at += 2;
-        } else if (c == '"') {
-          ++at;
-          closed = true;
-          break;
-        } else {
-          param.value.push_back(c);
-          ++at;
-        }
-      }
-      if (!closed) return false;
-      element.params.push_back(std::move(param));
+      SdParam& param = element.params.emplace_back();
+      param.name.assign(name);
+      if (!param_value(s, at, param.value)) return "RFC 5424 PARAM-VALUE has no closing quote";
     }
-    if (at >= s.size() || s[at] != ']') return false;
+    if (at >= s.size() || s[at] != ']') return "RFC 5424 SD-ELEMENT is not closed by ']'";
     ++at;
-    m.sd.push_back(std::move(element));
+    out.push_back(std::move(element));
+  }
+  return nullptr;
+}
+
+void parse_5424(std::string_view s, std::size_t at, Message& m, const core::TimeZone& zone) {
+  m.format = Format::rfc5424;
+  // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each followed by one SP.
+  std::array<std::string_view, 5> field;
+  std::size_t fields = 0;
+  bool sd_follows = false;
+  while (fields < field.size()) {
+    const std::size_t end = s.find(' ', at);
+    field[fields++] = s.substr(at, end == npos ? npos : end - at);
+    if (end == npos) break;
+    at = end + 1;
+    sd_follows = fields == field.size();
+  }
+
+  if (field[0] != "-") {
+    const IsoTime t = parse_iso(field[0], zone);
+    if (t.length != field[0].size() || !t.valid) {
+      flag(m, "RFC 5424 TIMESTAMP is not an RFC 3339 time");
+    } else {
+      m.time_us = t.utc_us;
+      if (!t.has_offset)
+        flag(m, "RFC 5424 TIMESTAMP has no time offset");
+      else if (t.long_fraction)
+        flag(m, "RFC 5424 TIMESTAMP has more than 6 fraction digits");
+      else if (!t.strict)
+        flag(m, "RFC 5424 TIMESTAMP is not in RFC 3339 form (upper-case T and Z, +hh:mm)");
+    }
+  }
+  if (fields > 1)
+    header_field(m, m.host, field[1], 255,
+                 "RFC 5424 HOSTNAME is not 1 to 255 printable characters");
+  if (fields > 2)
+    header_field(m, m.app, field[2], 48, "RFC 5424 APP-NAME is not 1 to 48 printable characters");
+  if (fields > 3)
+    header_field(m, m.procid, field[3], 128,
+                 "RFC 5424 PROCID is not 1 to 128 printable characters");
+  if (fields > 4)
+    header_field(m, m.msgid, field[4], 32, "RFC 5424 MSGID is not 1 to 32 printable characters");
+  if (!sd_follows) return flag(m, "RFC 5424 HEADER ends before STRUCTURED-DATA");
+
+  if (const char* why = parse_sd(s, at, m.sd)) return flag(m, why);
+  if (at == s.size()) return;  // MSG is optional
+  if (s[at] != ' ') return flag(m, "RFC 5424 STRUCTURED-DATA is not followed by a space");
+  assign_message(m, s.substr(at + 1));
+}
+
+// ---- RFC 3164 ----------------------------------------------------------------------------
+
+struct Tag {
+  std::string_view name, pid;
+  std::size_t length = 0;  // with "[pid]", ':' and one space after; 0 when there is no tag
+  bool has_pid = false;
+  bool has_colon = false;
+};
+
+// TAG at the start of s (RFC 3164 4.1.3): up to 48 printable characters other than ':'
+// and '[', then an optional "[pid]" and an optional ':'. A word counts as a tag only when
+// a ':' or a [pid] marks it; otherwise it is just the first word of the message.
+Tag read_tag(std::string_view s) {
+  Tag t;
+  std::size_t i = 0;
+  while (i < s.size() && i < 48 && is_print(s[i]) && s[i] != ':' && s[i] != '[') ++i;
+  if (i == 0) return t;
+  std::size_t j = i;
+  if (j < s.size() && s[j] == '[') {
+    const std::size_t close = s.substr(0, j + 130).find(']', j + 1);
+    if (close == npos) return t;
+    t.pid = s.substr(j + 1, close - j - 1);
+    t.has_pid = true;
+    j = close + 1;
+  }
+  if (j < s.size() && s[j] == ':') {
+    t.has_colon = true;
+    ++j;
+  } else if (!t.has_pid || (j < s.size() && s[j] != ' ')) {
+    return t;
+  }
+  if (j < s.size() && s[j] == ' ') ++j;
+  t.name = s.substr(0, i);
+  t.length = j;
+  return t;
+}
+
+bool looks_like_tag(std::string_view word) {
+  return !word.empty() && (word.back() == ':' || word.find('[') != npos);
+}
+
+bool hostname_chars(std::string_view word) {
+  if (word.empty() || word.size() > 255) return false;
+  for (char c : word) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '-' ||
+          c == '_' || c == ':'))
+      return false;
   }
   return true;
 }
 
-std::string strip_bom(std::string_view msg) {
-  if (msg.size() >= 3 && static_cast<unsigned char>(msg[0]) == 0xEF && static_cast<unsigned char>(msg[1]) == 0xBB &&
-      static_cast<unsigned char>(msg[2]) == 0xBF)
-    msg.remove_prefix(3);
-  return std::string(msg);
-}
-
-void mark_malformed(Message& m, std::string_view line, const char* why) {
-  m.malformed = true;
-  m.malformed_reason = why;
-  m.message.assign(line);
-}
-
-void parse_5424(std::string_view s, std::size_t at, Message& m, const ParseContext& context) {
-  m.format = Format::rfc5424;
-  bool ok = true;
-  std::string_view ts = token(s, at, ok);
-  if (ts != "-") {
-    int64_t t = 0;
-    bool with_offset = false;
-    if (parse_iso(ts, t, context.zone, with_offset) != ts.size() || !with_offset)
-      return mark_malformed(m, s, "RFC 5424 TIMESTAMP is not RFC 3339 with an offset");
-    m.time_us = t;
-  }
-  std::string_view host = ok ? token(s, at, ok) : std::string_view();
-  std::string_view app = ok ? token(s, at, ok) : std::string_view();
-  std::string_view procid = ok ? token(s, at, ok) : std::string_view();
-  std::string_view msgid = ok ? token(s, at, ok) : std::string_view();
-  if (!ok) return mark_malformed(m, s, "RFC 5424 header ends early");
-  if (!printable_name(host, 255) || !printable_name(app, 48) || !printable_name(procid, 128) ||
-      !printable_name(msgid, 32))
-    return mark_malformed(m, s, "RFC 5424 header field empty or too long");
-  m.host = nil_or(host);
-  m.app = nil_or(app);
-  m.procid = nil_or(procid);
-  m.msgid = nil_or(msgid);
-  if (!parse_sd(s, at, m)) {
-    m.sd.clear();
-    return mark_malformed(m, s, "RFC 5424 STRUCTURED-DATA does not parse");
-  }
-  if (at < s.size()) {
-    if (s[at] != ' ') return mark_malformed(m, s, "RFC 5424 MSG not separated by a space");
-    m.message = strip_bom(s.substr(at + 1));
-  }
-}
-
-constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-// "Mmm dd hh:mm:ss" (day space-padded). Year chosen so the time is nearest the received
-// time and not more than a day after it (clocks of senders run a little fast).
-std::size_t parse_bsd_time(std::string_view s, int64_t& out, const ParseContext& context) {
-  if (s.size() < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') return 0;
-  int month = 0;
-  while (month < 12 && s.substr(0, 3) != kMonths[month]) ++month;
-  if (month == 12) return 0;
-  core::CivilTime c;
-  c.month = month + 1;
-  if (s[4] == ' ') {
-    if (!digits(s, 5, 1, c.day)) return 0;
-  } else if (!digits(s, 4, 2, c.day)) {
-    return 0;
-  }
-  if (!digits(s, 7, 2, c.hour) || !digits(s, 10, 2, c.minute) || !digits(s, 13, 2, c.second)) return 0;
-  if (c.day < 1 || c.day > 31 || c.hour > 23 || c.minute > 59 || c.second > 60) return 0;
-  if (c.second == 60) c.second = 59;
-  const core::TimeZone& zone = context.zone ? *context.zone : *core::TimeZone::utc();
-  int received_year = zone.to_civil(context.received_us).year;
-  int64_t best = 0;
-  bool found = false;
-  for (int year : {received_year + 1, received_year, received_year - 1}) {
-    if (c.day > days_in_month(year, c.month)) continue;  // 29 Feb only in leap years
-    c.year = year;
-    int64_t t = zone.from_civil(c);
-    if (t > context.received_us + 86400 * kMicros) continue;
-    if (!found || t > best) {
-      best = t;
-      found = true;
-    }
-  }
-  if (!found) return 0;
-  out = best;
-  return 15;
-}
-
-void parse_3164(std::string_view s, std::size_t at, Message& m, const ParseContext& context) {
-  m.format = Format::rfc3164;
-  std::string_view rest = s.substr(at);
-  int64_t t = 0;
-  bool have_time = false;
-  if (std::size_t n = parse_bsd_time(rest, t, context)) {
-    have_time = true;
-    rest.remove_prefix(n);
+// The TIMESTAMP at the start of `rest`, BSD or ISO; consumes it and the space after it.
+// A text shaped like a time but out of range is consumed and flagged.
+bool read_3164_time(std::string_view& rest, Message& m, const ParseContext& context,
+                    const core::TimeZone& zone) {
+  auto ends_word = [&](std::size_t n) { return n == rest.size() || rest[n] == ' '; };
+  std::size_t used = 0;
+  if (const BsdTime b = parse_bsd_time(rest); b.length > 0 && ends_word(b.length)) {
+    used = b.length;
+    if (!b.valid)
+      flag(m, "RFC 3164 TIMESTAMP is out of range");
+    else if (auto t = infer_year(b.civil, context, zone))
+      m.time_us = *t;
+    else
+      flag(m, "RFC 3164 TIMESTAMP names a day that no year near the received time has");
+  } else if (const IsoTime iso = parse_iso(rest, zone); iso.length > 0 && ends_word(iso.length)) {
+    used = iso.length;
+    if (iso.valid)
+      m.time_us = iso.utc_us;
+    else
+      flag(m, "RFC 3164 ISO TIMESTAMP is out of range");
   } else {
-    bool with_offset = false;
-    if (std::size_t iso = parse_iso(rest, t, context.zone, with_offset)) {
-      have_time = true;
-      rest.remove_prefix(iso);
+    return false;
+  }
+  rest.remove_prefix(used < rest.size() ? used + 1 : used);
+  return true;
+}
+
+// Fills time, host, app, procid and message from what follows the PRI.
+void parse_3164(std::string_view rest, Message& m, const ParseContext& context,
+                const core::TimeZone& zone) {
+  m.format = Format::rfc3164;
+  const bool have_time = read_3164_time(rest, m, context, zone);
+  const std::size_t space = rest.find(' ');
+  const std::string_view word = rest.substr(0, space);
+  if (space != npos && !word.empty()) {
+    if (have_time) {
+      // After a timestamp comes the HOSTNAME, unless the sender left it out and the
+      // next word is already the tag ("app:" or "app[pid]").
+      if (!looks_like_tag(word)) {
+        m.host.assign(word);
+        rest.remove_prefix(space + 1);
+      }
+    } else if (hostname_chars(word) && word.back() != ':') {
+      // No timestamp: a host is only believed when an unmistakable "tag[pid]:" follows,
+      // or the first word of any message would turn into a host name.
+      const Tag next = read_tag(rest.substr(space + 1));
+      if (next.has_pid && next.has_colon) {
+        m.host.assign(word);
+        rest.remove_prefix(space + 1);
+      }
     }
   }
-  if (have_time) {
-    m.time_us = t;
-    if (rest.empty() || rest[0] != ' ') {
-      m.message.assign(rest);
-      return;
-    }
-    rest.remove_prefix(1);
-    // HOSTNAME follows a timestamp unless the next word is already the tag ("app:" or
-    // "app[pid]:").
-    std::size_t space = rest.find(' ');
-    std::string_view word = rest.substr(0, space);
-    bool looks_like_tag = !word.empty() && (word.back() == ':' || word.back() == ']' ||
-                                            word.find('[') != std::string_view::npos);
-    if (!looks_like_tag && space != std::string_view::npos && !word.empty()) {
-      m.host.assign(word);
-      rest.remove_prefix(space + 1);
-    }
+  if (const Tag tag = read_tag(rest); tag.length > 0) {
+    m.app.assign(tag.name);
+    m.procid.assign(tag.pid);
+    rest.remove_prefix(tag.length);
   }
-  // TAG: up to 48 alphanumerics and a few punctuation marks, then "[pid]" and/or ":".
-  std::size_t i = 0;
-  while (i < rest.size() && i < 48) {
-    char c = rest[i];
-    if (c == ':' || c == '[' || c == ' ') break;
-    if (static_cast<unsigned char>(c) < 33 || static_cast<unsigned char>(c) > 126) break;
-    ++i;
-  }
-  std::string_view tag = rest.substr(0, i);
-  std::size_t j = i;
-  std::string_view pid;
-  if (j < rest.size() && rest[j] == '[') {
-    std::size_t close = rest.find(']', j);
-    if (close != std::string_view::npos && close - j <= 129) {
-      pid = rest.substr(j + 1, close - j - 1);
-      j = close + 1;
-    }
-  }
-  bool colon = j < rest.size() && rest[j] == ':';
-  if (!tag.empty() && (colon || !pid.empty()) ) {
-    m.app.assign(tag);
-    m.procid.assign(pid);
-    if (colon) ++j;
-    if (j < rest.size() && rest[j] == ' ') ++j;
-    rest.remove_prefix(j);
-  }
-  m.message = strip_bom(rest);
+  assign_message(m, rest);
+}
+
+bool starts_with_time(std::string_view s) {
+  return parse_bsd_time(s).length > 0 || parse_iso(s, utc_zone()).length > 0;
 }
 
 }  // namespace
 
 std::string_view facility_name(int facility) {
-  return facility >= 0 && facility < static_cast<int>(kFacilities.size()) ? kFacilities[facility] : "";
+  return facility >= 0 && facility < static_cast<int>(kFacilities.size()) ? kFacilities[facility]
+                                                                          : "";
 }
+
 std::string_view severity_name(int severity) {
-  return severity >= 0 && severity < static_cast<int>(kSeverities.size()) ? kSeverities[severity] : "";
+  return severity >= 0 && severity < static_cast<int>(kSeverities.size()) ? kSeverities[severity]
+                                                                          : "";
 }
+
 int facility_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kFacilities.size(); ++i)
     if (kFacilities[i] == name) return static_cast<int>(i);
+  // rsyslog's and RFC 5424's names for the same numbers.
   if (name == "auth-priv") return 10;
+  if (name == "audit") return 13;
+  if (name == "alert") return 14;
   if (name == "clock" || name == "cron2") return 15;
   return -1;
 }
+
 int severity_from_name(std::string_view name) {
   for (std::size_t i = 0; i < kSeverities.size(); ++i)
     if (kSeverities[i] == name) return static_cast<int>(i);
@@ -336,21 +506,32 @@ int severity_from_name(std::string_view name) {
 }
 
 Message parse(std::string_view line, const ParseContext& context) {
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == '\0')) line.remove_suffix(1);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r' || line.back() == '\0'))
+    line.remove_suffix(1);
   Message m;
+  const core::TimeZone& zone = context.zone ? *context.zone : utc_zone();
   int pri = 0;
-  std::size_t at = parse_pri(line, pri);
+  const char* why = nullptr;
+  const std::size_t at = parse_pri(line, pri, why);
   if (at == 0) {
-    mark_malformed(m, line, line.empty() ? "empty line" : "no valid <PRI> at the start");
-    return m;
-  }
-  m.facility = pri / 8;
-  m.severity = pri % 8;
-  if (line.size() > at + 1 && line[at] == '1' && line[at + 1] == ' ') {
-    parse_5424(line, at + 2, m, context);
+    flag(m, why);
+    // Senders that forget the PRI often still send a BSD header: reading it lets the
+    // record be found by its time, host and app.
+    if (starts_with_time(line)) {
+      parse_3164(line, m, context, zone);
+      m.format = Format::unknown;
+    }
   } else {
-    parse_3164(line, at, m, context);
+    m.facility = pri / 8;
+    m.severity = pri % 8;
+    if (line.size() >= at + 2 && line[at] == '1' && line[at + 1] == ' ')
+      parse_5424(line, at + 2, m, zone);
+    else if (at == line.size())
+      flag(m, "nothing after <PRI>");
+    else
+      parse_3164(line.substr(at), m, context, zone);
   }
+  if (m.malformed) m.message.assign(line);
   return m;
 }
 
