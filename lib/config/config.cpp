@@ -1,16 +1,26 @@
+// Reads hokan.toml into a Config and checks it, collecting every problem with the position
+// toml++ recorded for the offending node. toml++ and RE2 stay inside this file.
 #include "config/config.h"
 
+#include <fcntl.h>
+#include <re2/re2.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <fstream>
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <set>
-#include <sstream>
 
 #include "syslog/parser.h"
 
 namespace hokan::config {
 namespace {
+
+using Known = std::initializer_list<std::string_view>;
+
+constexpr toml::source_position kFileStart{1, 1};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -28,134 +38,238 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 }
 
 bool valid_name(std::string_view name) {
-  if (name.empty() || name.size() > 48) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
+  return !name.empty() && name.size() <= 48 && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
   });
 }
 
-bool valid_address(std::string_view text) {
-  std::string_view port;
-  if (text.starts_with('[')) {
-    auto close = text.find("]:");
-    if (close == std::string_view::npos || close < 2) return false;
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return false;
-    port = text.substr(colon + 1);
+// A key as the user would write it in the dotted path: bare when TOML allows, else quoted,
+// so that "retention_by_host.\"web01.example\"" is not read as two levels.
+std::string key_segment(std::string_view key) {
+  const bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
+  });
+  if (bare) return std::string(key);
+  std::string quoted = "\"";
+  for (char c : key) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
   }
-  if (port.empty() || port.size() > 5) return false;
-  int value = 0;
-  for (char c : port) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + (c - '0');
-  }
-  return value <= 65535;
+  return quoted + "\"";
 }
 
-// Reads one TOML document into Config, collecting every problem with its position.
+std::string join(const std::string& path, std::string_view key) {
+  return path.empty() ? key_segment(key) : path + "." + key_segment(key);
+}
+
+std::string indexed(std::string_view path, std::size_t i) {
+  return std::string(path) + "[" + std::to_string(i) + "]";
+}
+
+std::string_view type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
+  }
+}
+
+// RE2 options the classifier and the extractor use, so that what loads here compiles there.
+RE2::Options regex_options() {
+  RE2::Options options;
+  options.set_log_errors(false);
+  return options;
+}
+
+// Reads one TOML document into a Config. Keeps going after a problem so that a user fixes
+// a file in one round instead of one error per run.
 class Loader {
  public:
-  Loader(std::string source) : source_(std::move(source)) {}
+  explicit Loader(std::string source) : source_(std::move(source)) {}
 
   LoadResult load(std::string_view text) {
-    auto config = std::make_shared<Config>();
-    config->source_name = source_;
     toml::table root;
+    // Debian's libtomlplusplus.so is built with exceptions and exports only the throwing
+    // toml::parse; the parse_result API would mean compiling all of toml++ into this file.
+    // So parse_error is caught here and leaves as one more error line.
     try {
       root = toml::parse(text, source_);
     } catch (const toml::parse_error& e) {
-      const auto& begin = e.source().begin;
-      errors_.push_back(source_ + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) +
-                        ": " + std::string(e.description()));
-      return {nullptr, errors_};
+      error(e.source().begin, "", std::string(e.description()));
+      return finish_result(nullptr);
     }
-    root_region_ = root.source();
+    auto config = std::make_shared<Config>();
+    config->source_name = source_;
     read_root(root, *config);
-    if (!errors_.empty()) return {nullptr, errors_};
-    return {config, {}};
+    return finish_result(std::move(config));
   }
 
  private:
-  std::string where(const toml::source_region& r) const {
-    return source_ + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
-  }
-  void error(const toml::source_region& r, const std::string& key, const std::string& what) {
-    errors_.push_back(where(r) + ": " + key + ": " + what);
-  }
-  void error(const toml::node& n, const std::string& key, const std::string& what) { error(n.source(), key, what); }
+  struct Problem {
+    toml::source_position at;
+    std::string text;
+  };
+  // A name used before all categories are known (roles and senders refer to them).
+  struct Reference {
+    std::string name;
+    toml::source_position at;
+    std::string key;
+  };
 
-  // Reports keys of `table` not in `known`, with a hint when one is close.
-  void check_keys(const toml::table& table, const std::string& path, std::initializer_list<std::string_view> known) {
+  LoadResult finish_result(std::shared_ptr<Config> config) {
+    // By position, as a compiler lists them; cross-reference checks run last but their
+    // lines belong among the others.
+    std::stable_sort(problems_.begin(), problems_.end(), [](const Problem& a, const Problem& b) {
+      return a.at.line != b.at.line ? a.at.line < b.at.line : a.at.column < b.at.column;
+    });
+    LoadResult result;
+    for (auto& p : problems_) result.errors.push_back(std::move(p.text));
+    if (result.errors.empty()) result.config = std::move(config);
+    return result;
+  }
+
+  void error(toml::source_position at, const std::string& key, const std::string& what) {
+    std::string text =
+        source_ + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) + ": ";
+    if (!key.empty()) text += key + ": ";
+    problems_.push_back({at, text + what});
+  }
+  void error(const toml::node& n, const std::string& key, const std::string& what) {
+    error(n.source().begin, key, what);
+  }
+  void wrong_type(const toml::node& n, const std::string& key, std::string_view expected) {
+    error(n, key, "expected " + std::string(expected) + ", got " + std::string(type_name(n)));
+  }
+  // A missing key has no position of its own: point at the table that should hold it.
+  void missing(const toml::node& table, const std::string& key,
+               const std::string& what = "required") {
+    error(table, key, what);
+  }
+
+  // Reports every key of `table` not in `known`, with a hint when one is close.
+  void check_keys(const toml::table& table, const std::string& path, Known known) {
     for (auto&& [key, node] : table) {
-      std::string_view k = key.str();
+      const std::string_view k = key.str();
       if (std::find(known.begin(), known.end(), k) != known.end()) continue;
       std::string message = "unknown key";
-      for (auto candidate : known)
-        if (edit_distance(k, candidate) <= 2) {
-          message += " (did you mean \"" + std::string(candidate) + "\"?)";
-          break;
+      std::string_view best;
+      std::size_t best_distance = 3;
+      for (auto candidate : known) {
+        const std::size_t d = edit_distance(k, candidate);
+        if (d < best_distance && d < candidate.size()) {
+          best = candidate;
+          best_distance = d;
         }
-      error(key.source(), join(path, k), message);
+      }
+      if (!best.empty()) {
+        message += " (did you mean \"" + std::string(best) + "\"?)";
+      } else if (!path.empty() && k == "default_category") {
+        // TOML puts every key after [table] into that table: an easy slip for the one
+        // top-level value.
+        message += " (default_category is a top-level key: put it before the first [table])";
+      }
+      error(key.source().begin, join(path, k), message);
     }
   }
 
-  static std::string join(const std::string& path, std::string_view key) {
-    return path.empty() ? std::string(key) : path + "." + std::string(key);
+  const toml::table* table_at(const toml::table& t, const std::string& path, std::string_view key,
+                              std::string_view expected) {
+    const toml::node* n = t.get(key);
+    if (!n) return nullptr;
+    if (auto table = n->as_table()) return table;
+    wrong_type(*n, join(path, key), expected);
+    return nullptr;
   }
 
-  const toml::node* find(const toml::table& t, std::string_view key) { return t.get(key); }
+  // The string at `key`; nullopt when absent or not a string (reported).
+  std::optional<std::string> string_at(const toml::table& t, const std::string& path,
+                                       std::string_view key) {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (auto s = n->as_string()) return s->get();
+    wrong_type(*n, join(path, key), "a string");
+    return std::nullopt;
+  }
 
-  bool read_string(const toml::table& t, const std::string& path, std::string_view key, std::string& out) {
-    const toml::node* n = find(t, key);
-    if (!n) return false;
-    if (auto s = n->as_string()) {
-      out = s->get();
-      return true;
+  // Like string_at, but a missing key is reported at the enclosing table.
+  std::optional<std::string> required_string(const toml::table& t, const std::string& path,
+                                             std::string_view key) {
+    if (!t.get(key)) {
+      missing(t, join(path, key));
+      return std::nullopt;
     }
-    error(*n, join(path, key), "expected a string");
-    return false;
+    auto s = string_at(t, path, key);
+    if (s && s->empty()) {
+      error(*t.get(key), join(path, key), "must not be empty");
+      return std::nullopt;
+    }
+    return s;
   }
 
-  bool read_bool(const toml::table& t, const std::string& path, std::string_view key, bool& out) {
-    const toml::node* n = find(t, key);
-    if (!n) return false;
-    if (auto b = n->as_boolean()) {
+  void read_bool(const toml::table& t, const std::string& path, std::string_view key, bool& out) {
+    const toml::node* n = t.get(key);
+    if (!n) return;
+    if (auto b = n->as_boolean())
       out = b->get();
-      return true;
-    }
-    error(*n, join(path, key), "expected true or false");
-    return false;
+    else
+      wrong_type(*n, join(path, key), "true or false");
   }
 
-  // A string or an array of strings; calls `each(value, node, dotted key)`.
+  // A string or an array of strings (a lone string is a list of one); calls
+  // each(value, node, dotted key) for every string.
   template <typename F>
   void read_strings(const toml::table& t, const std::string& path, std::string_view key, F each) {
-    const toml::node* n = find(t, key);
+    const toml::node* n = t.get(key);
     if (!n) return;
-    std::string full = join(path, key);
+    const std::string full = join(path, key);
     if (auto s = n->as_string()) return each(s->get(), *n, full);
     auto array = n->as_array();
-    if (!array) return error(*n, full, "expected a string or an array of strings");
+    if (!array) return wrong_type(*n, full, "an array of strings");
     std::size_t i = 0;
     for (const auto& element : *array) {
-      std::string element_key = full + "[" + std::to_string(i++) + "]";
-      if (auto s = element.as_string()) each(s->get(), element, element_key);
-      else error(element, element_key, "expected a string");
+      const std::string element_key = indexed(full, i++);
+      if (auto s = element.as_string())
+        each(s->get(), element, element_key);
+      else
+        wrong_type(element, element_key, "a string");
     }
   }
 
-  std::vector<std::string> read_string_list(const toml::table& t, const std::string& path, std::string_view key) {
+  std::vector<std::string> string_list(const toml::table& t, const std::string& path,
+                                       std::string_view key) {
     std::vector<std::string> out;
-    read_strings(t, path, key, [&](const std::string& v, const toml::node&, const std::string&) { out.push_back(v); });
+    read_strings(t, path, key,
+                 [&](const std::string& v, const toml::node& n, const std::string& k) {
+                   if (v.empty())
+                     error(n, k, "must not be empty");
+                   else
+                     out.push_back(v);
+                 });
     return out;
   }
 
-  std::optional<Period> read_period(const toml::node& n, const std::string& key) {
+  std::optional<Period> period_of(const toml::node& n, const std::string& key) {
     auto s = n.as_string();
     if (!s) {
-      error(n, key, "expected a period string such as \"365d\"");
+      wrong_type(n, key, "a period such as \"365d\"");
       return std::nullopt;
     }
     auto p = parse_period(s->get());
@@ -166,241 +280,285 @@ class Loader {
     return *p;
   }
 
-  const toml::table* section(const toml::table& root, std::string_view name) {
-    const toml::node* n = find(root, name);
-    if (!n) return nullptr;
-    if (auto t = n->as_table()) return t;
-    error(*n, std::string(name), "expected a table ([" + std::string(name) + "])");
-    return nullptr;
+  template <typename F>
+  void read_array_of_tables(const toml::table& root, std::string_view name, F each) {
+    const toml::node* n = root.get(name);
+    if (!n) return;
+    auto array = n->as_array();
+    if (!array) return wrong_type(*n, std::string(name), "[[" + std::string(name) + "]] tables");
+    std::size_t i = 0;
+    for (const auto& element : *array) {
+      const std::string path = indexed(name, i++);
+      if (auto t = element.as_table())
+        each(*t, path);
+      else
+        wrong_type(element, path, "a table");
+    }
   }
 
   void read_root(const toml::table& root, Config& c) {
-    check_keys(root, "", {"daemon", "listen", "storage", "purge", "ledger", "audit", "default_category",
-                          "category", "role", "extract", "sender"});
-    if (auto t = section(root, "daemon")) read_daemon(*t, c);
-    c.zone = core::TimeZone::utc();
-    if (auto zone = core::TimeZone::load(c.daemon.timezone)) {
-      c.zone = *zone;
-    } else {
-      const toml::node* n = section(root, "daemon") ? find(*section(root, "daemon"), "timezone") : nullptr;
-      error(n ? n->source() : root_region_, "daemon.timezone", zone.error().message);
-    }
-    if (auto t = section(root, "listen")) read_listen(*t, c);
-    if (auto t = section(root, "storage")) read_storage(*t, c);
-    if (auto t = section(root, "purge")) {
+    check_keys(root, "",
+               {"default_category", "daemon", "listen", "storage", "purge", "ledger", "audit",
+                "category", "role", "extract", "sender"});
+    if (auto s = string_at(root, "", "default_category")) c.default_category = *s;
+    const toml::table* daemon = table_at(root, "", "daemon", "a table ([daemon])");
+    if (daemon) read_daemon(*daemon, c);
+    read_zone(daemon, c);
+    if (auto t = table_at(root, "", "listen", "a table ([listen])")) read_listen(*t, c);
+    if (auto t = table_at(root, "", "storage", "a table ([storage])")) read_storage(*t, c);
+    if (auto t = table_at(root, "", "purge", "a table ([purge])")) {
       check_keys(*t, "purge", {"schedule"});
-      std::string text;
-      if (read_string(*t, "purge", "schedule", text)) {
-        if (auto s = parse_schedule(text)) c.purge.schedule = *s;
-        else error(*find(*t, "schedule"), "purge.schedule", s.error().message);
+      if (auto text = string_at(*t, "purge", "schedule")) {
+        if (auto s = parse_schedule(*text))
+          c.purge.schedule = *s;
+        else
+          error(*t->get("schedule"), "purge.schedule", s.error().message);
       }
     }
-    for (auto [name, period] : {std::pair{"ledger", &c.ledger.retention}, std::pair{"audit", &c.audit.retention}}) {
-      if (auto t = section(root, name)) {
+    for (auto [name, period] :
+         {std::pair{"ledger", &c.ledger.retention}, std::pair{"audit", &c.audit.retention}}) {
+      if (auto t = table_at(root, "", name, "a table ([" + std::string(name) + "])")) {
         check_keys(*t, name, {"retention"});
-        if (auto n = find(*t, "retention"))
-          if (auto p = read_period(*n, join(name, "retention"))) *period = *p;
+        if (auto n = t->get("retention"))
+          if (auto p = period_of(*n, join(name, "retention"))) *period = *p;
       }
     }
-    read_string(root, "", "default_category", c.default_category);
-    read_array_of_tables(root, "category", [&](const toml::table& t, const std::string& path) { read_category(t, path, c); });
-    read_array_of_tables(root, "role", [&](const toml::table& t, const std::string& path) { read_role(t, path, c); });
+    read_array_of_tables(root, "category", [&](const toml::table& t, const std::string& path) {
+      read_category(t, path, c);
+    });
+    read_array_of_tables(root, "role", [&](const toml::table& t, const std::string& path) {
+      read_role(t, path, c);
+    });
     read_array_of_tables(root, "extract", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"name", "app", "pattern"});
-      ExtractRuleConfig x;
-      read_string(t, path, "name", x.name);
-      read_string(t, path, "app", x.app);
-      if (!read_string(t, path, "pattern", x.pattern)) error(t.source(), path + ".pattern", "required");
-      if (x.name.empty()) x.name = path;
-      c.extracts.push_back(std::move(x));
+      read_extract(t, path, c);
     });
     read_array_of_tables(root, "sender", [&](const toml::table& t, const std::string& path) {
-      check_keys(t, path, {"name", "token_sha256", "categories"});
-      Sender s;
-      if (!read_string(t, path, "name", s.name)) error(t.source(), path + ".name", "required");
-      if (read_string(t, path, "token_sha256", s.token_sha256)) {
-        bool hex = s.token_sha256.size() == 64 &&
-                   std::all_of(s.token_sha256.begin(), s.token_sha256.end(),
-                               [](char ch) { return std::isxdigit(static_cast<unsigned char>(ch)); });
-        if (!hex)
-          error(*find(t, "token_sha256"), path + ".token_sha256",
-                "expected 64 hex digits: the SHA-256 of the token (sha256sum), never the token itself");
-        std::transform(s.token_sha256.begin(), s.token_sha256.end(), s.token_sha256.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      } else {
-        error(t.source(), path + ".token_sha256", "required");
-      }
-      s.categories = read_string_list(t, path, "categories");
-      c.senders.push_back(std::move(s));
+      read_sender(t, path, c);
     });
-    finish(root, c);
-  }
-
-  template <typename F>
-  void read_array_of_tables(const toml::table& root, std::string_view name, F each) {
-    const toml::node* n = find(root, name);
-    if (!n) return;
-    auto array = n->as_array();
-    if (!array) return error(*n, std::string(name), "expected [[" + std::string(name) + "]] tables");
-    std::size_t i = 0;
-    for (const auto& element : *array) {
-      std::string path = std::string(name) + "[" + std::to_string(i++) + "]";
-      if (auto t = element.as_table()) each(*t, path);
-      else error(element, path, "expected a table");
-    }
+    check_references(root, c);
   }
 
   void read_daemon(const toml::table& t, Config& c) {
     check_keys(t, "daemon", {"state_dir", "timezone", "log_level"});
-    read_string(t, "daemon", "state_dir", c.daemon.state_dir);
-    if (c.daemon.state_dir.empty()) error(t.source(), "daemon.state_dir", "must not be empty");
-    read_string(t, "daemon", "timezone", c.daemon.timezone);
-    if (read_string(t, "daemon", "log_level", c.daemon.log_level)) {
-      static const std::set<std::string> kLevels{"trace", "debug", "info", "warn", "error", "critical", "off"};
-      if (!kLevels.contains(c.daemon.log_level))
-        error(*find(t, "log_level"), "daemon.log_level", "expected trace, debug, info, warn, error, critical or off");
+    if (auto s = string_at(t, "daemon", "state_dir")) {
+      if (s->empty())
+        error(*t.get("state_dir"), "daemon.state_dir", "must not be empty");
+      else
+        c.daemon.state_dir = *s;
+    }
+    if (auto s = string_at(t, "daemon", "timezone")) c.daemon.timezone = *s;
+    if (auto s = string_at(t, "daemon", "log_level")) {
+      static const std::set<std::string> kLevels{"trace", "debug",    "info", "warn",
+                                                 "error", "critical", "off"};
+      if (kLevels.contains(*s))
+        c.daemon.log_level = *s;
+      else
+        error(*t.get("log_level"), "daemon.log_level",
+              "expected trace, debug, info, warn, error, critical or off, got \"" + *s + "\"");
     }
   }
 
+  // The default zone is loaded too: a machine without tzdata must fail here, at start,
+  // rather than at the first schedule.
+  void read_zone(const toml::table* daemon, Config& c) {
+    c.zone = core::TimeZone::utc();
+    const toml::node* n = daemon ? daemon->get("timezone") : nullptr;
+    if (n && !n->is_string()) return;  // the type is already reported
+    auto zone = core::TimeZone::load(c.daemon.timezone);
+    if (zone)
+      c.zone = *zone;
+    else
+      error(n        ? n->source().begin
+            : daemon ? daemon->source().begin
+                     : kFileStart,
+            "daemon.timezone", zone.error().message);
+  }
+
   void read_listen(const toml::table& t, Config& c) {
-    check_keys(t, "listen", {"udp", "tcp", "tls", "relp", "http", "control", "control_mode", "control_group"});
+    check_keys(t, "listen",
+               {"udp", "tcp", "tls", "relp", "http", "control", "control_mode", "control_group"});
     auto addresses = [&](std::string_view key, std::vector<std::string>& out) {
-      const toml::node* n = find(t, key);
-      if (n && n->is_array()) out.clear();
-      read_strings(t, "listen", key, [&](const std::string& v, const toml::node& node, const std::string& full) {
-        if (!valid_address(v)) error(node, full, "expected \"host:port\" or \"[v6]:port\", got \"" + v + "\"");
-        out.push_back(v);
-      });
+      read_strings(t, "listen", key,
+                   [&](const std::string& v, const toml::node& n, const std::string& full) {
+                     if (auto ok = check_address(v); !ok)
+                       error(n, full, ok.error().message);
+                     else
+                       out.push_back(v);
+                   });
     };
     addresses("udp", c.listen.udp);
     addresses("tcp", c.listen.tcp);
     addresses("relp", c.listen.relp);
-    if (const toml::node* n = find(t, "tls")) {
-      auto array = n->as_array();
-      if (!array) {
-        error(*n, "listen.tls", "expected an array of { address, cert, key, ca } tables");
-      } else {
-        std::size_t i = 0;
-        for (const auto& element : *array) {
-          std::string path = "listen.tls[" + std::to_string(i++) + "]";
-          auto table = element.as_table();
-          if (!table) {
-            error(element, path, "expected { address = ..., cert = ..., key = ... }");
-            continue;
-          }
-          check_keys(*table, path, {"address", "cert", "key", "ca"});
-          TlsListener l;
-          if (!read_string(*table, path, "address", l.address)) error(element, path + ".address", "required");
-          else if (!valid_address(l.address)) error(element, path + ".address", "expected \"host:port\"");
-          if (!read_string(*table, path, "cert", l.cert)) error(element, path + ".cert", "required");
-          if (!read_string(*table, path, "key", l.key)) error(element, path + ".key", "required");
-          read_string(*table, path, "ca", l.ca);
-          c.listen.tls.push_back(std::move(l));
-        }
+    read_tls(t, c);
+    if (auto s = string_at(t, "listen", "http")) {
+      if (auto ok = s->empty() ? Result<void>{} : check_address(*s); !ok)
+        error(*t.get("http"), "listen.http", ok.error().message);
+      else
+        c.listen.http = *s;
+    }
+    if (auto s = string_at(t, "listen", "control")) {
+      // sockaddr_un holds 108 bytes with the terminating NUL; a longer path cannot be bound.
+      if (s->empty())
+        error(*t.get("control"), "listen.control", "must not be empty");
+      else if (s->size() > 107)
+        error(*t.get("control"), "listen.control",
+              "longer than the 107 bytes a Unix socket path may have");
+      else
+        c.listen.control = *s;
+    }
+    if (auto mode = string_at(t, "listen", "control_mode")) {
+      const bool octal =
+          mode->size() >= 3 && mode->size() <= 4 &&
+          std::all_of(mode->begin(), mode->end(), [](char ch) { return ch >= '0' && ch <= '7'; });
+      if (octal)
+        c.listen.control_mode = static_cast<uint32_t>(std::stoul(*mode, nullptr, 8));
+      else
+        error(*t.get("control_mode"), "listen.control_mode",
+              "expected an octal mode such as \"0660\", got \"" + *mode + "\"");
+    }
+    if (auto s = string_at(t, "listen", "control_group")) c.listen.control_group = *s;
+  }
+
+  void read_tls(const toml::table& t, Config& c) {
+    const toml::node* n = t.get("tls");
+    if (!n) return;
+    auto array = n->as_array();
+    if (!array)
+      return wrong_type(*n, "listen.tls", "an array of { address, cert, key, ca } tables");
+    std::size_t i = 0;
+    for (const auto& element : *array) {
+      const std::string path = indexed("listen.tls", i++);
+      auto table = element.as_table();
+      if (!table) {
+        wrong_type(element, path, "a table { address = ..., cert = ..., key = ..., ca = ... }");
+        continue;
       }
+      check_keys(*table, path, {"address", "cert", "key", "ca"});
+      TlsListener l;
+      if (auto s = required_string(*table, path, "address")) {
+        if (auto ok = check_address(*s); !ok)
+          error(*table->get("address"), path + ".address", ok.error().message);
+        l.address = *s;
+      }
+      if (auto s = required_string(*table, path, "cert")) l.cert = *s;
+      if (auto s = required_string(*table, path, "key")) l.key = *s;
+      if (auto s = string_at(*table, path, "ca")) l.ca = *s;
+      c.listen.tls.push_back(std::move(l));
     }
-    if (read_string(t, "listen", "http", c.listen.http) && !c.listen.http.empty() && !valid_address(c.listen.http))
-      error(*find(t, "http"), "listen.http", "expected \"host:port\"");
-    if (read_string(t, "listen", "control", c.listen.control) && c.listen.control.empty())
-      error(*find(t, "control"), "listen.control", "must not be empty");
-    std::string mode;
-    if (read_string(t, "listen", "control_mode", mode)) {
-      bool octal = !mode.empty() && mode.size() <= 4 &&
-                   std::all_of(mode.begin(), mode.end(), [](char ch) { return ch >= '0' && ch <= '7'; });
-      if (!octal) error(*find(t, "control_mode"), "listen.control_mode", "expected an octal mode string such as \"0660\"");
-      else c.listen.control_mode = static_cast<uint32_t>(std::stoul(mode, nullptr, 8));
-    }
-    read_string(t, "listen", "control_group", c.listen.control_group);
   }
 
   void read_storage(const toml::table& t, Config& c) {
     check_keys(t, "storage", {"sync", "max_message_bytes", "clock_skew", "max_object_bytes"});
-    std::string sync;
-    if (read_string(t, "storage", "sync", sync)) {
-      if (sync == "always") c.storage.sync = Config::Storage::Sync::always;
-      else if (sync == "batch") c.storage.sync = Config::Storage::Sync::batch;
-      else if (sync == "none") c.storage.sync = Config::Storage::Sync::none;
-      else error(*find(t, "sync"), "storage.sync", "expected \"always\", \"batch\" or \"none\", got \"" + sync + "\"");
+    if (auto sync = string_at(t, "storage", "sync")) {
+      if (*sync == "always")
+        c.storage.sync = Config::Storage::Sync::always;
+      else if (*sync == "batch")
+        c.storage.sync = Config::Storage::Sync::batch;
+      else if (*sync == "none")
+        c.storage.sync = Config::Storage::Sync::none;
+      else
+        error(*t.get("sync"), "storage.sync",
+              "expected \"always\", \"batch\" or \"none\", got \"" + *sync + "\"");
     }
-    if (const toml::node* n = find(t, "max_message_bytes")) {
-      auto v = n->as_integer();
-      if (!v || v->get() < 480 || v->get() > (16 << 20))
-        error(*n, "storage.max_message_bytes", "expected an integer from 480 to 16777216");
-      else c.storage.max_message_bytes = static_cast<uint32_t>(v->get());
+    if (const toml::node* n = t.get("max_message_bytes")) {
+      // 480 is the least RFC 5426 lets a receiver take; beyond 16 MiB one message would
+      // stall a batch.
+      constexpr int64_t kMin = 480, kMax = 16 << 20;
+      if (auto v = n->as_integer(); !v)
+        wrong_type(*n, "storage.max_message_bytes", "an integer from 480 to 16777216");
+      else if (v->get() < kMin || v->get() > kMax)
+        error(*n, "storage.max_message_bytes",
+              "expected 480 to 16777216, got " + std::to_string(v->get()));
+      else
+        c.storage.max_message_bytes = static_cast<uint32_t>(v->get());
     }
-    if (const toml::node* n = find(t, "clock_skew")) {
-      auto s = n->as_string();
-      auto seconds = s ? parse_duration_seconds(s->get()) : Result<int64_t>(std::unexpected(Error{}));
-      if (!seconds) error(*n, "storage.clock_skew", "expected a duration such as \"5min\" or \"300s\"");
-      else c.storage.clock_skew_seconds = *seconds;
-    }
-    if (const toml::node* n = find(t, "max_object_bytes")) {
-      if (auto v = n->as_integer(); v && v->get() > 0) {
-        c.storage.max_object_bytes = static_cast<uint64_t>(v->get());
-      } else if (auto s = n->as_string()) {
-        std::string text = s->get();
-        uint64_t scale = 1;
-        for (auto [suffix, factor] : {std::pair{"GiB", 1ull << 30}, std::pair{"MiB", 1ull << 20}, std::pair{"KiB", 1ull << 10}})
-          if (text.ends_with(suffix)) {
-            scale = factor;
-            text.resize(text.size() - 3);
-            break;
-          }
-        char* end = nullptr;
-        unsigned long long value = std::strtoull(text.c_str(), &end, 10);
-        if (text.empty() || *end || value == 0) error(*n, "storage.max_object_bytes", "expected bytes, or \"100MiB\" / \"1GiB\"");
-        else c.storage.max_object_bytes = value * scale;
+    if (const toml::node* n = t.get("clock_skew")) {
+      if (auto s = n->as_string(); !s) {
+        wrong_type(*n, "storage.clock_skew", "a duration such as \"5min\"");
+      } else if (auto seconds = parse_duration_seconds(s->get()); !seconds) {
+        error(*n, "storage.clock_skew", seconds.error().message);
+      } else if (*seconds > 86400) {
+        // The skew is how far a sender may push its records' expiry: keep it small.
+        error(*n, "storage.clock_skew",
+              "at most 1d: a larger skew would let a sender's clock stretch retention");
       } else {
-        error(*n, "storage.max_object_bytes", "expected bytes, or \"100MiB\" / \"1GiB\"");
+        c.storage.clock_skew_seconds = *seconds;
+      }
+    }
+    if (const toml::node* n = t.get("max_object_bytes")) {
+      if (auto v = n->as_integer()) {
+        if (v->get() > 0)
+          c.storage.max_object_bytes = static_cast<uint64_t>(v->get());
+        else
+          error(*n, "storage.max_object_bytes",
+                "expected a size above 0, got " + std::to_string(v->get()));
+      } else if (auto s = n->as_string()) {
+        if (auto size = parse_byte_size(s->get()))
+          c.storage.max_object_bytes = *size;
+        else
+          error(*n, "storage.max_object_bytes", size.error().message);
+      } else {
+        wrong_type(*n, "storage.max_object_bytes",
+                   "bytes as an integer, or a size such as \"100MiB\"");
       }
     }
   }
 
   void read_category(const toml::table& t, const std::string& path, Config& c) {
-    check_keys(t, path, {"name", "kind", "retention", "starts", "retention_by_host", "retention_by_camera",
-                         "retention_by_outcome", "match", "disclosable", "erasable"});
+    check_keys(t, path,
+               {"name", "kind", "retention", "starts", "retention_by_host", "retention_by_camera",
+                "retention_by_outcome", "match", "disclosable", "erasable"});
     Category cat;
     cat.line = static_cast<int>(t.source().begin.line);
-    if (!read_string(t, path, "name", cat.name)) {
-      error(t.source(), path + ".name", "required");
-    } else if (!valid_name(cat.name)) {
-      error(*find(t, "name"), path + ".name", "expected 1 to 48 of a-z 0-9 _ -, got \"" + cat.name + "\"");
-    } else if (cat.name == "audit") {
-      error(*find(t, "name"), path + ".name", "\"audit\" is the built-in audit trail; set its retention in [audit]");
-    } else if (c.find_category(cat.name)) {
-      error(*find(t, "name"), path + ".name", "category \"" + cat.name + "\" is defined twice");
+    if (auto name = required_string(t, path, "name")) {
+      const toml::node& n = *t.get("name");
+      if (!valid_name(*name))
+        error(n, path + ".name", "expected 1 to 48 of a-z 0-9 _ -, got \"" + *name + "\"");
+      else if (*name == "audit")
+        error(n, path + ".name",
+              "\"audit\" is the built-in audit trail; set its retention in [audit]");
+      else if (c.find_category(*name))
+        error(n, path + ".name", "category \"" + *name + "\" is defined twice");
+      cat.name = *name;
     }
-    std::string kind;
-    if (read_string(t, path, "kind", kind)) {
-      if (kind == "object") cat.kind = Category::Kind::object;
-      else if (kind != "event") error(*find(t, "kind"), path + ".kind", "expected \"event\" or \"object\"");
+    if (auto kind = string_at(t, path, "kind")) {
+      if (*kind == "object")
+        cat.kind = Category::Kind::object;
+      else if (*kind != "event")
+        error(*t.get("kind"), path + ".kind",
+              "expected \"event\" or \"object\", got \"" + *kind + "\"");
     }
-    std::string starts;
-    if (read_string(t, path, "starts", starts)) {
-      if (starts == "case_closed") cat.starts = Category::Starts::case_closed;
-      else if (starts != "event_time") error(*find(t, "starts"), path + ".starts", "expected \"event_time\" or \"case_closed\"");
+    if (auto starts = string_at(t, path, "starts")) {
+      if (*starts == "case_closed")
+        cat.starts = Category::Starts::case_closed;
+      else if (*starts != "event_time")
+        error(*t.get("starts"), path + ".starts",
+              "expected \"event_time\" or \"case_closed\", got \"" + *starts + "\"");
     }
-    if (auto n = find(t, "retention")) cat.retention = read_period(*n, path + ".retention");
+    if (auto n = t.get("retention")) cat.retention = period_of(*n, path + ".retention");
     for (auto [key, map] : {std::pair{"retention_by_host", &cat.retention_by_host},
                             std::pair{"retention_by_camera", &cat.retention_by_camera},
                             std::pair{"retention_by_outcome", &cat.retention_by_outcome}}) {
-      const toml::node* n = find(t, key);
-      if (!n) continue;
-      auto table = n->as_table();
-      if (!table) {
-        error(*n, path + "." + key, "expected a table such as { \"name\" = \"90d\" }");
-        continue;
-      }
+      auto table = table_at(t, path, key, "a table such as { \"name\" = \"90d\" }");
+      if (!table) continue;
       for (auto&& [k, v] : *table)
-        if (auto p = read_period(v, path + "." + key + "." + std::string(k.str()))) (*map)[std::string(k.str())] = *p;
+        if (auto p = period_of(v, join(path + "." + key, k.str())))
+          (*map)[std::string(k.str())] = *p;
     }
-    if (!cat.retention_by_outcome.empty() && cat.starts != Category::Starts::case_closed)
-      error(*find(t, "retention_by_outcome"), path + ".retention_by_outcome", "only with starts = \"case_closed\"");
-    if (!cat.retention && cat.retention_by_outcome.empty() && !find(t, "retention"))
-      error(t.source(), path + ".retention", "required (or retention_by_outcome with starts = \"case_closed\")");
-    if (const toml::node* n = find(t, "match")) {
-      if (auto m = n->as_table()) read_match(*m, path + ".match", cat.match);
-      else error(*n, path + ".match", "expected a table such as { facility = [\"auth\"] }");
+    const toml::node* by_outcome = t.get("retention_by_outcome");
+    if (by_outcome && cat.starts != Category::Starts::case_closed)
+      error(*by_outcome, path + ".retention_by_outcome",
+            "needs starts = \"case_closed\": an outcome exists only once a case is closed");
+    if (!t.get("retention") && !(by_outcome && cat.starts == Category::Starts::case_closed))
+      missing(t, path + ".retention",
+              "required (or retention_by_outcome with starts = \"case_closed\")");
+    if (auto m = table_at(t, path, "match", "a table such as { facility = [\"auth\"] }")) {
+      // Objects arrive over HTTP already naming their category; a match would never run.
+      if (cat.kind == Category::Kind::object)
+        error(*t.get("match"), path + ".match",
+              "only event categories match; objects name their category in PUT "
+              "/v1/objects/{category}/...");
+      read_match(*m, path + ".match", cat.match);
     }
     read_bool(t, path, "disclosable", cat.disclosable);
     read_bool(t, path, "erasable", cat.erasable);
@@ -408,98 +566,209 @@ class Loader {
   }
 
   void read_match(const toml::table& t, const std::string& path, Match& m) {
-    check_keys(t, path, {"facility", "severity", "app", "host", "msgid", "sd_id", "source", "regex"});
-    read_strings(t, path, "facility", [&](const std::string& v, const toml::node& n, const std::string& key) {
-      int f = syslog::facility_from_name(v);
-      if (f < 0) error(n, key, "unknown facility \"" + v + "\" (kern, user, mail, daemon, auth, authpriv, local0..7, ...)");
-      else m.facility.push_back(f);
-    });
-    read_strings(t, path, "severity", [&](const std::string& v, const toml::node& n, const std::string& key) {
-      int s = syslog::severity_from_name(v);
-      if (s < 0) error(n, key, "unknown severity \"" + v + "\" (emerg alert crit err warning notice info debug)");
-      else m.severity.push_back(s);
-    });
-    m.app = read_string_list(t, path, "app");
-    m.host = read_string_list(t, path, "host");
-    m.msgid = read_string_list(t, path, "msgid");
-    m.sd_id = read_string_list(t, path, "sd_id");
-    read_strings(t, path, "source", [&](const std::string& v, const toml::node& n, const std::string& key) {
-      auto net = parse_network(v);
-      if (!net) error(n, key, net.error().message);
-      else m.source.push_back(*net);
-    });
-    read_string(t, path, "regex", m.regex);
+    check_keys(t, path,
+               {"facility", "severity", "app", "host", "msgid", "sd_id", "source", "regex"});
+    read_strings(t, path, "facility",
+                 [&](const std::string& v, const toml::node& n, const std::string& key) {
+                   const int f = syslog::facility_from_name(v);
+                   if (f < 0)
+                     error(n, key,
+                           "unknown facility \"" + v +
+                               "\" (kern user mail daemon auth syslog lpr news uucp cron "
+                               "authpriv ftp ntp security console solaris-cron local0..local7)");
+                   else
+                     m.facility.push_back(f);
+                 });
+    read_strings(t, path, "severity",
+                 [&](const std::string& v, const toml::node& n, const std::string& key) {
+                   const int s = syslog::severity_from_name(v);
+                   if (s < 0)
+                     error(n, key,
+                           "unknown severity \"" + v +
+                               "\" (emerg alert crit err warning notice info debug)");
+                   else
+                     m.severity.push_back(s);
+                 });
+    m.app = string_list(t, path, "app");
+    m.host = string_list(t, path, "host");
+    m.msgid = string_list(t, path, "msgid");
+    m.sd_id = string_list(t, path, "sd_id");
+    read_strings(t, path, "source",
+                 [&](const std::string& v, const toml::node& n, const std::string& key) {
+                   if (auto net = parse_network(v))
+                     m.source.push_back(*net);
+                   else
+                     error(n, key, net.error().message);
+                 });
+    if (auto regex = string_at(t, path, "regex")) {
+      const RE2 re(*regex, regex_options());
+      if (!re.ok())
+        error(*t.get("regex"), path + ".regex", "bad regex: " + re.error());
+      else
+        m.regex = *regex;
+    }
   }
 
   void read_role(const toml::table& t, const std::string& path, Config& c) {
     check_keys(t, path, {"name", "users", "groups", "actions", "categories"});
     Role r;
-    if (!read_string(t, path, "name", r.name)) error(t.source(), path + ".name", "required");
-    r.users = read_string_list(t, path, "users");
-    r.groups = read_string_list(t, path, "groups");
-    static const std::set<std::string> kActions{"query", "export", "hold", "erase", "purge", "admin"};
-    read_strings(t, path, "actions", [&](const std::string& v, const toml::node& n, const std::string& key) {
-      if (!kActions.contains(v)) error(n, key, "unknown action \"" + v + "\" (query export hold erase purge admin)");
-      r.actions.push_back(v);
-    });
-    read_strings(t, path, "categories", [&](const std::string& v, const toml::node& n, const std::string& key) {
-      r.categories.push_back(v);
-      role_categories_.push_back({v, n.source(), key});
-    });
-    if (r.users.empty() && r.groups.empty()) error(t.source(), path, "a role needs users or groups");
+    if (auto name = required_string(t, path, "name")) {
+      if (std::any_of(c.roles.begin(), c.roles.end(),
+                      [&](const Role& o) { return o.name == *name; }))
+        error(*t.get("name"), path + ".name", "role \"" + *name + "\" is defined twice");
+      r.name = *name;
+    }
+    r.users = string_list(t, path, "users");
+    r.groups = string_list(t, path, "groups");
+    static const std::set<std::string> kActions{"query", "export", "hold",
+                                                "erase", "purge",  "admin"};
+    read_strings(
+        t, path, "actions", [&](const std::string& v, const toml::node& n, const std::string& key) {
+          if (kActions.contains(v))
+            r.actions.push_back(v);
+          else
+            error(n, key, "unknown action \"" + v + "\" (query export hold erase purge admin)");
+        });
+    read_strings(t, path, "categories",
+                 [&](const std::string& v, const toml::node& n, const std::string& key) {
+                   r.categories.push_back(v);
+                   role_categories_.push_back({v, n.source().begin, key});
+                 });
+    if (r.users.empty() && r.groups.empty()) missing(t, path, "a role needs users or groups");
     c.roles.push_back(std::move(r));
   }
 
-  // Checks that need the whole file: references between sections.
-  void finish(const toml::table& root, Config& c) {
+  void read_extract(const toml::table& t, const std::string& path, Config& c) {
+    check_keys(t, path, {"name", "app", "pattern"});
+    ExtractRuleConfig x;
+    if (auto s = string_at(t, path, "name")) x.name = *s;
+    if (x.name.empty()) x.name = path;  // the extractor names the rule in its messages
+    if (auto s = string_at(t, path, "app")) x.app = *s;
+    if (auto pattern = required_string(t, path, "pattern")) {
+      const RE2 re(*pattern, regex_options());
+      if (!re.ok())
+        error(*t.get("pattern"), path + ".pattern", "bad regex: " + re.error());
+      else if (re.NamedCapturingGroups().empty())
+        error(*t.get("pattern"), path + ".pattern",
+              "no named group such as (?P<user>\\w+): nothing to extract");
+      x.pattern = *pattern;
+    }
+    c.extracts.push_back(std::move(x));
+  }
+
+  void read_sender(const toml::table& t, const std::string& path, Config& c) {
+    check_keys(t, path, {"name", "token_sha256", "categories"});
+    Sender s;
+    if (auto name = required_string(t, path, "name")) {
+      if (std::any_of(c.senders.begin(), c.senders.end(),
+                      [&](const Sender& o) { return o.name == *name; }))
+        error(*t.get("name"), path + ".name", "sender \"" + *name + "\" is defined twice");
+      s.name = *name;
+    }
+    if (auto token = required_string(t, path, "token_sha256")) {
+      const toml::node& n = *t.get("token_sha256");
+      const bool hex =
+          token->size() == 64 && std::all_of(token->begin(), token->end(), [](char ch) {
+            return std::isxdigit(static_cast<unsigned char>(ch));
+          });
+      std::transform(token->begin(), token->end(), token->begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (!hex)
+        error(n, path + ".token_sha256",
+              "expected 64 hex digits: the SHA-256 of the token (printf %s TOKEN | sha256sum), "
+              "never the token");
+      else if (std::any_of(c.senders.begin(), c.senders.end(),
+                           [&](const Sender& o) { return o.token_sha256 == *token; }))
+        error(n, path + ".token_sha256",
+              "the same token as another sender: each sender needs its own");
+      s.token_sha256 = *token;
+    }
+    read_strings(t, path, "categories",
+                 [&](const std::string& v, const toml::node& n, const std::string& key) {
+                   s.categories.push_back(v);
+                   sender_categories_.push_back({v, n.source().begin, key});
+                 });
+    c.senders.push_back(std::move(s));
+  }
+
+  // Checks that need the whole file: names one part gives to another.
+  void check_references(const toml::table& root, Config& c) {
+    const toml::node* n = root.get("default_category");
+    const toml::source_position at = n ? n->source().begin : kFileStart;
     if (!valid_name(c.default_category)) {
-      const toml::node* n = find(root, "default_category");
-      error(n ? n->source() : root_region_, "default_category", "expected a category name");
+      error(at, "default_category",
+            "expected 1 to 48 of a-z 0-9 _ -, got \"" + c.default_category + "\"");
+    } else if (c.default_category == "audit") {
+      error(at, "default_category",
+            "\"audit\" is the built-in audit trail; events cannot go there");
     } else if (const Category* d = c.find_category(c.default_category)) {
       if (d->kind == Category::Kind::object)
-        error(find(root, "default_category") ? find(root, "default_category")->source() : root_region_,
-              "default_category", "\"" + c.default_category + "\" is an object category; events need an event category");
+        error(
+            at, "default_category",
+            "\"" + c.default_category + "\" is an object category; events need an event category");
     } else {
-      // Undeclared: implicitly an event category kept for a year (documented in hokan.toml).
+      // Undeclared: an event category kept for a year, as conf/hokan.toml documents, so a
+      // small config needs no [[category]] at all.
       Category implicit;
       implicit.name = c.default_category;
       implicit.retention = Period{365, Period::Unit::days, "365d"};
+      implicit.line = at.line;
       c.categories.push_back(std::move(implicit));
     }
-    for (const auto& [name, region, key] : role_categories_)
-      if (name != "*" && name != "audit" && !c.find_category(name))
-        error(region, key, "no category named \"" + name + "\"");
-    for (std::size_t i = 0; i < c.senders.size(); ++i)
-      for (const auto& name : c.senders[i].categories) {
-        const Category* cat = c.find_category(name);
-        if (!cat || cat->kind != Category::Kind::object)
-          error(root_region_, "sender[" + std::to_string(i) + "].categories", "no object category named \"" + name + "\"");
-      }
+    for (const auto& r : role_categories_)
+      if (r.name != "*" && r.name != "audit" && !c.find_category(r.name))
+        error(r.at, r.key,
+              "no category named \"" + r.name + "\" (a defined category, \"audit\" or \"*\")");
+    for (const auto& r : sender_categories_) {
+      const Category* cat = c.find_category(r.name);
+      if (!cat)
+        error(r.at, r.key, "no category named \"" + r.name + "\"");
+      else if (cat->kind != Category::Kind::object)
+        error(r.at, r.key, "\"" + r.name + "\" is an event category; senders upload objects");
+    }
   }
 
   std::string source_;
-  toml::source_region root_region_;
-  std::vector<std::string> errors_;
-  struct RoleCategory {
-    std::string name;
-    toml::source_region region;
-    std::string key;
-  };
-  std::vector<RoleCategory> role_categories_;
+  std::vector<Problem> problems_;
+  std::vector<Reference> role_categories_;
+  std::vector<Reference> sender_categories_;
 };
 
 }  // namespace
 
 LoadResult load_string(std::string_view toml, const std::string& source_name) {
-  return Loader(source_name).load(toml);
+  // Nothing but allocation failure should throw below; still, a reload runs inside the
+  // daemon, so whatever escapes becomes an error line instead of ending the process.
+  try {
+    return Loader(source_name).load(toml);
+  } catch (const std::exception& e) {
+    return {nullptr, {source_name + ":1:1: cannot load: " + e.what()}};
+  }
 }
 
 LoadResult load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {nullptr, {path + ":1:1: cannot read the file"}};
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_string(buffer.str(), path);
+  // POSIX read rather than ifstream: a directory opens fine as a stream and reads as an
+  // empty file, which would load as the defaults.
+  auto cannot = [&](int err) {
+    return LoadResult{nullptr, {path + ":1:1: cannot read the file: " + std::strerror(err)}};
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return cannot(errno);
+  std::string text;
+  char buffer[16384];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      return cannot(err);
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return load_string(text, path);
 }
 
 std::shared_ptr<const Config> embedded_default() {
@@ -508,7 +777,8 @@ std::shared_ptr<const Config> embedded_default() {
     if (!loaded.config) {
       std::string all;
       for (const auto& e : loaded.errors) all += e + "\n";
-      throw std::logic_error("the embedded default config does not load:\n" + all);  // a build bug
+      // Only a machine without tzdata or a broken build gets here; start-up cannot go on.
+      throw std::runtime_error("the embedded default config does not load:\n" + all);
     }
     return loaded.config;
   }();

@@ -28,9 +28,9 @@ struct Period {
 
 // An IPv4 or IPv6 network in CIDR form ("10.0.0.0/8", "2001:db8::/32", "192.0.2.7").
 struct Network {
-  std::string text;
+  std::string text;  // as written
   bool v6 = false;
-  uint8_t bytes[16] = {};  // network address, first 4 used for IPv4
+  uint8_t bytes[16] = {};  // network address (host bits cleared), first 4 used for IPv4
   int prefix = 0;
 };
 
@@ -145,10 +145,11 @@ struct Config {
   const Category* find_category(std::string_view name) const;
 };
 
-// Loads and validates a TOML file. On failure returns every problem, one per line,
-// each "file:line:col: key: what is wrong" (the key as a dotted path, with the array
-// index for tables in arrays: "category[2].retention"). Unknown keys are errors.
-// Blocking: reads the file and the time zone file.
+// Loads and validates a TOML file. On failure returns every problem, one per line, in
+// file order, each "file:line:col: key: what is wrong" (the key as a dotted path, with the
+// array index for tables in arrays: "category[2].retention"); a missing key is placed at
+// the table that should hold it, a TOML syntax error is "file:line:col: what". Unknown
+// keys are errors. Never throws. Blocking: reads the file and the time zone file.
 struct LoadResult {
   std::shared_ptr<const Config> config;  // null when errors is not empty
   std::vector<std::string> errors;
@@ -163,10 +164,17 @@ LoadResult load_string(std::string_view toml, const std::string& source_name);
 [[nodiscard]] Result<Schedule> parse_schedule(std::string_view text);
 // "300s", "5min", "1h", "2d" -> seconds.
 [[nodiscard]] Result<int64_t> parse_duration_seconds(std::string_view text);
+// "1048576", "100MiB", "1GiB" (KiB MiB GiB TiB, powers of 1024) -> bytes, above 0.
+[[nodiscard]] Result<uint64_t> parse_byte_size(std::string_view text);
 [[nodiscard]] Result<Network> parse_network(std::string_view text);
+// A listen address: "IPv4:port" or "[IPv6]:port", port 0..65535. Host names are refused
+// because listeners bind to addresses and resolve nothing.
+[[nodiscard]] Result<void> check_address(std::string_view text);
 
-// The embedded default (equal to conf/hokan.toml but for loopback addresses, high
-// ports and state under ./var). Always valid.
+// The embedded default: conf/hokan.toml (already loopback on high ports) with state and
+// the control socket under ./var, generated at build time. Valid by construction; the
+// first call throws std::runtime_error only where its time zone cannot be loaded (no
+// tzdata), a start-up failure.
 std::shared_ptr<const Config> embedded_default();
 std::string_view embedded_default_text();
 

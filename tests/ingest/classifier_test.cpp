@@ -100,11 +100,19 @@ TEST(Classifier, SendsTheRestAndMalformedLinesToTheDefault) {
 }
 
 TEST(Classifier, RefusesABadRegex) {
+  // The config loader already refuses it, naming the key...
   auto loaded = config::load_string("[[category]]\nname = \"x\"\nretention = \"1d\"\nmatch = { regex = \"(\" }\n", "t");
-  ASSERT_TRUE(loaded.config);
-  auto c = Classifier::create(*loaded.config);
-  ASSERT_FALSE(c);
-  EXPECT_NE(c.error().message.find("category x: match.regex"), std::string::npos);
+  ASSERT_FALSE(loaded.config);
+  EXPECT_NE(loaded.errors.front().find("category[0].match.regex"), std::string::npos) << loaded.errors.front();
+  // ...and the classifier does not trust its input either.
+  config::Config c;
+  config::Category cat;
+  cat.name = "x";
+  cat.match.regex = "(";
+  c.categories.push_back(cat);
+  auto classifier = Classifier::create(c);
+  ASSERT_FALSE(classifier);
+  EXPECT_NE(classifier.error().message.find("category x: match.regex"), std::string::npos);
 }
 
 }  // namespace
