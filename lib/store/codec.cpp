@@ -2,91 +2,40 @@
 
 #include <cstring>
 
+#include "store/varint.h"
+
 namespace hokan::store::codec {
 namespace {
+using bytes::get_u64_be;
+using bytes::put_u64_be;
+using bytes::put_varint;
+using bytes::Reader;
+using bytes::unzigzag;
+using bytes::zigzag;
 
-void put_u64_be(std::string& out, uint64_t v) {
-  char b[8];
-  for (int i = 7; i >= 0; --i) {
-    b[i] = static_cast<char>(v & 0xff);
-    v >>= 8;
-  }
-  out.append(b, 8);
-}
-
-uint64_t get_u64_be(const char* p) {
-  uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
 
 // Times before 1970 are possible in back-filled data; the bias keeps them sorting first.
 constexpr uint64_t kTimeBias = uint64_t{1} << 63;
-
-void put_varint(std::string& out, uint64_t v) {
-  char buf[10];
-  std::size_t n = 0;
-  while (v >= 0x80) {
-    buf[n++] = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = static_cast<char>(v);
-  out.append(buf, n);
-}
-
-uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
 void put_string(std::string& out, std::string_view s) {
   put_varint(out, s.size());
   out.append(s);
 }
 
-class Reader {
- public:
-  explicit Reader(std::string_view data) : data_(data) {}
-  bool varint(uint64_t& v) {
-    v = 0;
-    for (int shift = 0; shift < 64 && pos_ < data_.size(); shift += 7) {
-      auto byte = static_cast<unsigned char>(data_[pos_++]);
-      v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (byte < 0x80) return true;
-    }
-    return false;
-  }
-  bool byte(uint8_t& b) {
-    if (pos_ >= data_.size()) return false;
-    b = static_cast<uint8_t>(data_[pos_++]);
-    return true;
-  }
-  bool string(std::string& s) {
-    uint64_t n = 0;
-    if (!varint(n) || n > data_.size() - pos_) return false;
-    s.assign(data_.data() + pos_, n);
-    pos_ += n;
-    return true;
-  }
-  bool done() const { return pos_ == data_.size(); }
-
- private:
-  std::string_view data_;
-  std::size_t pos_ = 0;
-};
-
 constexpr uint8_t kEventVersion = 1;
 constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8;
 
 }  // namespace
 
-void append_record_key(std::string& out, RecordKey key) {
-  out.push_back(kRecordPrefix);
-  put_u64_be(out, static_cast<uint64_t>(key.time_us) ^ kTimeBias);
-  put_u64_be(out, key.id);
+void append_block_key(std::string& out, RecordKey first) {
+  out.push_back(kBlockPrefix);
+  put_u64_be(out, static_cast<uint64_t>(first.time_us) ^ kTimeBias);
+  put_u64_be(out, first.id);
 }
 
-Result<RecordKey> decode_record_key(std::string_view key) {
-  if (key.size() != kRecordKeySize || key[0] != kRecordPrefix)
-    return fail(Errc::corruption, "record key of unexpected shape");
+Result<RecordKey> decode_block_key(std::string_view key) {
+  if (key.size() != kBlockKeySize || key[0] != kBlockPrefix)
+    return fail(Errc::corruption, "block key of unexpected shape");
   return RecordKey{static_cast<int64_t>(get_u64_be(key.data() + 1) ^ kTimeBias),
                    get_u64_be(key.data() + 9)};
 }
@@ -119,31 +68,51 @@ std::string posting_key(IndexField field, uint64_t value_hash, RecordKey first) 
   return key;
 }
 
-std::string encode_posting(const std::vector<RecordKey>& keys) {
+std::string encode_posting(const std::vector<PostingHit>& hits) {
+  // count, then per block: key deltas, how many hits, and their ordinals as deltas.
   std::string out;
-  out.reserve(keys.size() * 4 + 2);
-  put_varint(out, keys.size());
+  out.reserve(hits.size() * 3 + 8);
+  std::size_t blocks = 0;
+  for (std::size_t i = 0; i < hits.size(); ++i)
+    if (i == 0 || hits[i].block != hits[i - 1].block) ++blocks;
+  put_varint(out, blocks);
   RecordKey prev{};
-  for (const auto& k : keys) {
-    put_varint(out, zigzag(k.time_us - prev.time_us));
-    put_varint(out, zigzag(static_cast<int64_t>(k.id - prev.id)));
-    prev = k;
+  for (std::size_t i = 0; i < hits.size();) {
+    std::size_t end = i;
+    while (end < hits.size() && hits[end].block == hits[i].block) ++end;
+    put_varint(out, zigzag(hits[i].block.time_us - prev.time_us));
+    put_varint(out, zigzag(static_cast<int64_t>(hits[i].block.id - prev.id)));
+    prev = hits[i].block;
+    put_varint(out, end - i);
+    uint32_t last = 0;
+    for (std::size_t j = i; j < end; ++j) {
+      put_varint(out, hits[j].ordinal - last);
+      last = hits[j].ordinal;
+    }
+    i = end;
   }
   return out;
 }
 
-Result<void> decode_posting(std::string_view value, std::vector<RecordKey>& out) {
+Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out) {
   Reader r(value);
-  uint64_t n = 0;
-  if (!r.varint(n)) return fail(Errc::corruption, "posting without count");
-  RecordKey prev{};
-  for (uint64_t i = 0; i < n; ++i) {
-    uint64_t dt = 0, did = 0;
-    if (!r.varint(dt) || !r.varint(did)) return fail(Errc::corruption, "truncated posting");
-    prev.time_us += unzigzag(dt);
-    prev.id += static_cast<uint64_t>(unzigzag(did));
-    out.push_back(prev);
+  uint64_t blocks = 0;
+  if (!r.varint(blocks)) return fail(Errc::corruption, "posting without count");
+  RecordKey block{};
+  for (uint64_t b = 0; b < blocks; ++b) {
+    uint64_t dt = 0, did = 0, n = 0;
+    if (!r.varint(dt) || !r.varint(did) || !r.varint(n)) return fail(Errc::corruption, "truncated posting");
+    block.time_us += unzigzag(dt);
+    block.id += static_cast<uint64_t>(unzigzag(did));
+    uint64_t ordinal = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+      uint64_t d = 0;
+      if (!r.varint(d)) return fail(Errc::corruption, "truncated posting");
+      ordinal += d;
+      out.push_back({block, static_cast<uint32_t>(ordinal)});
+    }
   }
+  if (!r.done()) return fail(Errc::corruption, "posting with trailing bytes");
   return {};
 }
 

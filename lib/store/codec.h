@@ -1,12 +1,16 @@
-// Byte layouts inside a bucket: record keys, index posting keys and the event value
-// encoding. Pure functions, no RocksDB; thread-safe.
+// Byte layouts inside a bucket: block keys, index posting keys and values, and the event
+// value encoding. Pure functions, no RocksDB; thread-safe.
 //
-// Record key   'r' | time_us (u64 BE) | id (u64 BE)                 17 bytes, time-ordered
-// Posting key  'i' | field (1) | keyed hash of the value (8) | first record key's
-//              time and id (16)  ->  value: the record keys of one write batch that
-//              carry that value, delta-encoded. One posting per distinct value per
-//              batch keeps index writes far below one per record, and lookups cost
-//              in proportion to the matches.
+// Records column family (see record_block.h for the block value):
+//   Block key    'b' | time_us (u64 BE, biased) | id (u64 BE)   17 bytes, time-ordered:
+//                the key of the block's first record
+//   Object chunk 'o' | id (u64 BE) | chunk number (u32 BE)  ->  bytes
+// Index column family:
+//   Posting key  'i' | field (1) | keyed hash of the value (8) | first block key's time
+//                and id (16)  ->  value: where the records of one write that carry the
+//                value sit: (block key, ordinal in the block) pairs, delta-encoded. One
+//                posting per distinct value per write keeps index writes far below one
+//                per record, and lookups cost in proportion to the matches.
 // Keys hold no personal data: values appear only as keyed hashes.
 #pragma once
 
@@ -28,23 +32,30 @@ struct RecordKey {
   auto operator<=>(const RecordKey&) const = default;
 };
 
-constexpr std::size_t kRecordKeySize = 17;
-constexpr char kRecordPrefix = 'r';
+constexpr std::size_t kBlockKeySize = 17;
+constexpr char kBlockPrefix = 'b';
 constexpr char kPostingPrefix = 'i';
-constexpr char kObjectPrefix = 'o';  // 'o' | id (u64 BE) | chunk number (u32 BE) -> bytes
+constexpr char kObjectPrefix = 'o';
 
 std::string object_prefix(uint64_t id);
 std::string object_chunk_key(uint64_t id, uint32_t chunk);
 
-void append_record_key(std::string& out, RecordKey key);
-[[nodiscard]] Result<RecordKey> decode_record_key(std::string_view key);
+void append_block_key(std::string& out, RecordKey first);
+[[nodiscard]] Result<RecordKey> decode_block_key(std::string_view key);
 
 // Prefix of all postings of one value: 'i' | field | hash.
 std::string posting_prefix(IndexField field, uint64_t value_hash);
-std::string posting_key(IndexField field, uint64_t value_hash, RecordKey first);
-// `keys` must be sorted ascending.
-std::string encode_posting(const std::vector<RecordKey>& keys);
-[[nodiscard]] Result<void> decode_posting(std::string_view value, std::vector<RecordKey>& out);
+std::string posting_key(IndexField field, uint64_t value_hash, RecordKey first_block);
+
+// One record a posting points at: its block (by the block's key) and place in it.
+struct PostingHit {
+  RecordKey block;
+  uint32_t ordinal = 0;
+  auto operator<=>(const PostingHit&) const = default;
+};
+// `hits` must be sorted ascending.
+std::string encode_posting(const std::vector<PostingHit>& hits);
+[[nodiscard]] Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out);
 
 // Event value: everything but id, time and category (the key and bucket hold those).
 void encode_event(const Event& event, std::string& out);

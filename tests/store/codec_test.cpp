@@ -2,34 +2,46 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "store/keyed_hash.h"
 
 namespace hokan::store {
 namespace {
 
-TEST(RecordKey, SortsByTimeThenIdIncludingTimesBefore1970) {
+TEST(BlockKey, SortsByTimeThenIdIncludingTimesBefore1970) {
   std::string early, late, same_time_later_id;
-  codec::append_record_key(early, {-5'000'000, 9});
-  codec::append_record_key(late, {1'700'000'000'000'000, 1});
-  codec::append_record_key(same_time_later_id, {1'700'000'000'000'000, 2});
+  codec::append_block_key(early, {-5'000'000, 9});
+  codec::append_block_key(late, {1'700'000'000'000'000, 1});
+  codec::append_block_key(same_time_later_id, {1'700'000'000'000'000, 2});
   EXPECT_LT(early, late);
   EXPECT_LT(late, same_time_later_id);
-  auto decoded = codec::decode_record_key(early);
+  auto decoded = codec::decode_block_key(early);
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->time_us, -5'000'000);
   EXPECT_EQ(decoded->id, 9u);
 }
 
-TEST(RecordKey, RejectsKeysOfTheWrongShape) {
-  EXPECT_FALSE(codec::decode_record_key("r123"));
-  EXPECT_FALSE(codec::decode_record_key(std::string(17, 'i')));
+TEST(BlockKey, RejectsKeysOfTheWrongShape) {
+  EXPECT_FALSE(codec::decode_block_key("b123"));
+  EXPECT_FALSE(codec::decode_block_key(std::string(17, 'i')));
 }
 
-TEST(Posting, RoundTripsSortedKeys) {
-  std::vector<codec::RecordKey> keys{{100, 7}, {100, 9}, {250, 3}, {1'000'000, 4}};
-  std::vector<codec::RecordKey> out;
-  ASSERT_TRUE(codec::decode_posting(codec::encode_posting(keys), out));
-  EXPECT_EQ(out, keys);
+TEST(Posting, RoundTripsHitsInSeveralBlocks) {
+  std::vector<codec::PostingHit> hits{
+      {{100, 7}, 0}, {{100, 7}, 3}, {{100, 7}, 250}, {{250, 300}, 1}, {{-1'000'000, 4}, 9}};
+  std::sort(hits.begin(), hits.end());
+  std::vector<codec::PostingHit> out;
+  ASSERT_TRUE(codec::decode_posting(codec::encode_posting(hits), out));
+  EXPECT_EQ(out, hits);
+}
+
+TEST(Posting, RejectsTruncatedValues) {
+  std::vector<codec::PostingHit> hits{{{100, 7}, 0}, {{100, 7}, 3}};
+  auto value = codec::encode_posting(hits);
+  std::vector<codec::PostingHit> out;
+  EXPECT_FALSE(codec::decode_posting(value.substr(0, value.size() - 1), out));
+  EXPECT_FALSE(codec::decode_posting(value + "x", out));
 }
 
 TEST(Posting, KeyStartsWithItsValuePrefix) {

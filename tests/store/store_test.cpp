@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 
 namespace hokan::store {
@@ -152,6 +153,93 @@ TEST_F(StoreTest, StopsWhenTheVisitorSaysSo) {
   int seen = 0;
   ASSERT_TRUE(store->scan({}, [&](Event&) { return ++seen < 10; }));
   EXPECT_EQ(seen, 10);
+}
+
+
+// Writes `count` records, one second apart from `start`, in several writes whose times
+// interleave (as late senders' records do): write w holds the records with
+// i % writes == w.
+void write_interleaved(Store& store, int64_t start, int count, int writes,
+                       const std::function<Event(int, int64_t)>& make) {
+  for (int w = 0; w < writes; ++w) {
+    std::vector<Event> batch;
+    for (int i = w; i < count; i += writes) batch.push_back(make(i, start + i));
+    ASSERT_TRUE(store.write(batch));
+  }
+}
+
+TEST_F(StoreTest, MergesOverlappingWritesIntoOneTimeOrder) {
+  auto store = open();
+  // Three writes whose records interleave in time, each large enough for many blocks.
+  const std::string filler(1000, 'f');
+  write_interleaved(*store, kNov20, 600, 3, [&](int i, int64_t t) {
+    return event(t, "access", "web0" + std::to_string(i % 2), i % 50 == 7 ? "rare" : "u", std::to_string(i) + filler);
+  });
+  std::vector<int> forward, backward;
+  ASSERT_TRUE(store->scan({}, [&](Event& e) { forward.push_back(std::stoi(e.message)); return true; }));
+  ScanQuery reverse;
+  reverse.reverse = true;
+  ASSERT_TRUE(store->scan(reverse, [&](Event& e) { backward.push_back(std::stoi(e.message)); return true; }));
+  ASSERT_EQ(forward.size(), 600u);
+  for (int i = 0; i < 600; ++i) EXPECT_EQ(forward[i], i);
+  ASSERT_EQ(backward.size(), 600u);
+  for (int i = 0; i < 600; ++i) EXPECT_EQ(backward[i], 599 - i);
+  // An index lookup merges the same way.
+  ScanQuery rare;
+  rare.users = {"rare"};
+  std::vector<int> found;
+  ASSERT_TRUE(store->scan(rare, [&](Event& e) { found.push_back(std::stoi(e.message)); return true; }));
+  std::vector<int> expected;
+  for (int i = 7; i < 600; i += 50) expected.push_back(i);
+  EXPECT_EQ(found, expected);
+}
+
+TEST_F(StoreTest, TimeRangesCutThroughTheMiddleOfBlocks) {
+  auto store = open();
+  std::vector<Event> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(event(kNov20 + i, "access", "h", "u", std::to_string(i)));
+  ASSERT_TRUE(store->write(batch));  // one block: 100 small records within 100 s
+  ScanQuery window;
+  window.since_us = (kNov20 + 40) * 1'000'000;
+  window.until_us = (kNov20 + 43) * 1'000'000;
+  EXPECT_EQ(messages(*store, window), (std::vector<std::string>{"40", "41", "42"}));
+  window.reverse = true;
+  EXPECT_EQ(messages(*store, window), (std::vector<std::string>{"42", "41", "40"}));
+  window.reverse = false;
+  window.users = {"u"};
+  EXPECT_EQ(messages(*store, window), (std::vector<std::string>{"40", "41", "42"}));
+}
+
+TEST_F(StoreTest, PrefilterFindsEveryRecordHoldingTheTextAndSkipsTheRest) {
+  auto store = open();
+  const std::string filler(700, 'x');
+  std::vector<Event> batch;
+  for (int i = 0; i < 400; ++i)
+    batch.push_back(event(kNov20 + i, "access", "h", "u",
+                          (i % 97 == 3 ? "needle-" : "hay-") + std::to_string(i) + filler));
+  ASSERT_TRUE(store->write(batch));
+  ScanQuery q;
+  q.prefilter = "needle-";
+  std::vector<std::string> found;
+  auto stats = store->scan(q, [&](Event& e) { found.push_back(e.message.substr(0, e.message.find('x'))); return true; });
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(found, (std::vector<std::string>{"needle-3", "needle-100", "needle-197", "needle-294", "needle-391"}));
+  EXPECT_EQ(stats->examined, 5u) << "records without the text are never decoded";
+  EXPECT_EQ(stats->skipped, 395u);
+}
+
+TEST_F(StoreTest, BackFilledRecordsSpreadOverHoursStillComeOutInOrder) {
+  auto store = open();
+  // One write carrying records an hour apart (a back-filled file) and a live one.
+  std::vector<Event> old;
+  for (int i = 0; i < 20; ++i) old.push_back(event(kNov20 + i * 3600, "access", "h", "u", "old" + std::to_string(i)));
+  ASSERT_TRUE(store->write(old));
+  std::vector<Event> live{event(kNov20 + 5 * 3600 + 1, "access", "h", "u", "live")};
+  ASSERT_TRUE(store->write(live));
+  ScanQuery q;
+  q.since_us = (kNov20 + 4 * 3600 + 1800) * 1'000'000;
+  q.until_us = (kNov20 + 6 * 3600 + 1) * 1'000'000;
+  EXPECT_EQ(messages(*store, q), (std::vector<std::string>{"old5", "live", "old6"}));
 }
 
 }  // namespace

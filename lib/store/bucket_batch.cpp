@@ -1,0 +1,81 @@
+#include "store/bucket_batch.h"
+
+#include <algorithm>
+
+namespace hokan::store::detail {
+namespace {
+constexpr codec::IndexField kFieldOrder[] = {codec::IndexField::host, codec::IndexField::app,
+                                             codec::IndexField::user, codec::IndexField::src_ip};
+}  // namespace
+
+void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event& e) {
+  Entry entry;
+  entry.key = key;
+  entry.offset = static_cast<uint32_t>(arena_.size());
+  entry.size = static_cast<uint32_t>(record.size());
+  arena_.append(record);
+  const std::string* values[kFields] = {&e.host, &e.app, &e.fields.user, &e.fields.src_ip};
+  for (int f = 0; f < kFields; ++f) {
+    const std::string& v = *values[f];
+    if (v.empty()) continue;
+    if (!have_last_[f] || last_value_[f] != v) {
+      last_value_[f] = v;
+      last_hash_[f] = hash_(v);
+      have_last_[f] = true;
+    }
+    entry.hashes[f] = last_hash_[f];
+    entry.present |= static_cast<uint8_t>(1u << f);
+  }
+  entries_.push_back(entry);
+}
+
+void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
+                           rocksdb::ColumnFamilyHandle* index) {
+  if (entries_.empty()) return;
+  auto by_key = [](const Entry& a, const Entry& b) { return a.key < b.key; };
+  // Live traffic arrives in time order; back-filled or skewed senders do not.
+  if (!std::is_sorted(entries_.begin(), entries_.end(), by_key))
+    std::stable_sort(entries_.begin(), entries_.end(), by_key);
+
+  auto put_block = [&] {
+    key_.clear();
+    codec::append_block_key(key_, builder_.first_key());
+    builder_.finish(block_value_);
+    batch.Put(records, key_, block_value_);
+  };
+  const codec::RecordKey anchor = entries_.front().key;  // names this write's postings
+  uint32_t ordinal = 0;
+  for (const auto& e : entries_) {
+    if (!builder_.empty() && (builder_.payload_bytes() >= block::kTargetBytes ||
+                              e.key.time_us - builder_.first_key().time_us > block::kMaxBlockSpanUs)) {
+      put_block();
+      ordinal = 0;
+    }
+    builder_.add(e.key, std::string_view(arena_).substr(e.offset, e.size));
+    codec::RecordKey block_key = builder_.first_key();
+    for (int f = 0; f < kFields; ++f) {
+      if (!(e.present & (1u << f))) continue;
+      auto& list = values_[ValueKey{f, e.hashes[f]}];
+      auto at = static_cast<int32_t>(hits_.size());
+      hits_.push_back(Hit{{block_key, ordinal}, -1});
+      if (list.tail >= 0) hits_[list.tail].next = at;
+      else list.head = at;
+      list.tail = at;
+    }
+    ++ordinal;
+  }
+  put_block();
+
+  for (const auto& [value, list] : values_) {
+    posting_.clear();
+    for (int32_t i = list.head; i >= 0; i = hits_[i].next) posting_.push_back(hits_[i].hit);
+    batch.Put(index, codec::posting_key(kFieldOrder[value.field], value.hash, anchor), codec::encode_posting(posting_));
+  }
+  values_.clear();
+  hits_.clear();
+  entries_.clear();
+  arena_.clear();
+  for (auto& h : have_last_) h = false;
+}
+
+}  // namespace hokan::store::detail

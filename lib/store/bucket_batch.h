@@ -1,0 +1,79 @@
+// Records bound for one bucket in one write, turned into record blocks and index
+// postings (see codec.h and record_block.h). Used by ingest writes and by bucket
+// rewrites, so both lay records out the same way. Internal to lib/store.
+// Thread-safety: none; one BucketBatch, one thread.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "store/codec.h"
+#include "store/event.h"
+#include "store/keyed_hash.h"
+#include "store/record_block.h"
+
+namespace hokan::store::detail {
+
+class BucketBatch {
+ public:
+  explicit BucketBatch(const KeyedHash& hash) : hash_(hash) {}
+
+  // Adds one record: `record` is its encoded value (codec::encode_event), `e` gives the
+  // fields to index. Records may come in any order.
+  void add(codec::RecordKey key, std::string_view record, const Event& e);
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+
+  // Sorts the records, cuts them into blocks and puts the blocks (into `records`) and
+  // one posting per distinct indexed value (into `index`) into `batch`. Leaves the
+  // BucketBatch empty for reuse.
+  void put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
+                rocksdb::ColumnFamilyHandle* index);
+
+ private:
+  static constexpr int kFields = 4;  // host, app, user, src_ip
+  struct Entry {
+    codec::RecordKey key;
+    uint32_t offset = 0, size = 0;
+    uint64_t hashes[kFields] = {};
+    uint8_t present = 0;  // bit i: field i has a value
+  };
+  struct ValueKey {
+    int field;
+    uint64_t hash;
+    bool operator==(const ValueKey&) const = default;
+  };
+  struct ValueKeyHash {
+    std::size_t operator()(const ValueKey& v) const { return v.hash ^ (static_cast<uint64_t>(v.field) << 61); }
+  };
+  // Hits of one value, as a list threaded through hits_ (no allocation per value).
+  struct HitList {
+    int32_t head = -1, tail = -1;
+  };
+  struct Hit {
+    codec::PostingHit hit;
+    int32_t next = -1;
+  };
+
+  const KeyedHash& hash_;
+  std::string arena_;  // the records' encoded bytes
+  std::vector<Entry> entries_;
+  // The hash of the last value seen per field: consecutive records mostly share host
+  // and app, so most records hash nothing.
+  std::string last_value_[kFields];
+  uint64_t last_hash_[kFields] = {};
+  bool have_last_[kFields] = {};
+  std::unordered_map<ValueKey, HitList, ValueKeyHash> values_;
+  std::vector<Hit> hits_;
+  block::Builder builder_;
+  std::string block_value_, key_;
+  std::vector<codec::PostingHit> posting_;
+};
+
+}  // namespace hokan::store::detail

@@ -1,0 +1,336 @@
+// The read path: full scans and index lookups, both as a merge of record blocks.
+//
+// Blocks of one bucket may overlap in time (a late or back-filled record lands in a
+// later write's block), so a scan keeps the blocks it has opened in a heap and opens
+// the next one only when it might hold a record due before the heap's top. Forward,
+// a block's key is its smallest record; backward, a block holds nothing later than its
+// key's time plus kMaxBlockSpanUs. Blocks stay in RocksDB's buffers until a record of
+// theirs is wanted: text searches look for the text in place and copy only blocks that
+// hold it.
+#include <rocksdb/db.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <numeric>
+#include <optional>
+
+#include "store/record_block.h"
+#include "store/store.h"
+#include "store/store_impl.h"
+
+namespace hokan::store {
+using namespace detail;
+using codec::IndexField;
+using codec::RecordKey;
+
+namespace {
+
+bool any_equal(const std::vector<std::string>& wanted, const std::string& value) {
+  return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
+}
+
+bool matches_fields(const ScanQuery& q, const Event& e) {
+  return any_equal(q.hosts, e.host) && any_equal(q.apps, e.app) &&
+         any_equal(q.users, e.fields.user) && any_equal(q.ips, e.fields.src_ip);
+}
+
+// The index to drive a lookup: the field most likely to be rare.
+std::optional<std::pair<IndexField, const std::vector<std::string>*>> driving_index(const ScanQuery& q) {
+  if (!q.users.empty()) return std::pair{IndexField::user, &q.users};
+  if (!q.ips.empty()) return std::pair{IndexField::src_ip, &q.ips};
+  if (!q.hosts.empty()) return std::pair{IndexField::host, &q.hosts};
+  if (!q.apps.empty()) return std::pair{IndexField::app, &q.apps};
+  return std::nullopt;
+}
+
+// The earliest time a block holding records at or after `since_us` can start at.
+int64_t first_block_time(int64_t since_us) {
+  return since_us < std::numeric_limits<int64_t>::min() + block::kMaxBlockSpanUs
+             ? std::numeric_limits<int64_t>::min()
+             : since_us - block::kMaxBlockSpanUs;
+}
+
+// One block taking part in the merge: its bytes (owned), and the ordinals of the
+// records still to visit, in emit order.
+struct OpenBlock {
+  std::string value;
+  block::Reader reader;
+  std::vector<uint32_t> picks;
+  std::size_t next = 0;
+  const Bucket* bucket = nullptr;
+  RecordKey key() const { return reader.key(picks[next]); }
+  bool done() const { return next >= picks.size(); }
+};
+
+// What a scan knows before it opens blocks.
+struct ScanContext {
+  const ScanQuery& q;
+  ScanStats& stats;
+  RecordKey lower, upper;  // records in [lower, upper)
+
+  // The records of an opened block to visit, in emit order. Those the time range or
+  // the text prefilter rule out are counted as skipped and never decoded.
+  void pick(const block::Reader& reader, std::vector<uint32_t>& picks,
+            const std::vector<uint32_t>* candidates = nullptr) const {
+    picks.clear();
+    std::size_t lo = reader.lower_bound(lower), hi = reader.lower_bound(upper);
+    if (candidates) {
+      for (uint32_t ordinal : *candidates)
+        if (ordinal >= lo && ordinal < hi && holds_text(reader.record(ordinal))) picks.push_back(ordinal);
+    } else if (q.prefilter.empty()) {
+      picks.resize(hi > lo ? hi - lo : 0);
+      std::iota(picks.begin(), picks.end(), static_cast<uint32_t>(lo));
+    } else if (hi > lo) {
+      // One search over the payload: each hit names its record, and the search resumes
+      // after that record.
+      auto payload = reader.payload();
+      std::size_t from = reader.record(lo).data() - payload.data();
+      std::size_t end = reader.record(hi - 1).data() + reader.record(hi - 1).size() - payload.data();
+      while (from < end) {
+        const void* hit = memmem(payload.data() + from, end - from, q.prefilter.data(), q.prefilter.size());
+        if (!hit) break;
+        std::size_t at = reader.record_at(static_cast<const char*>(hit) - payload.data());
+        picks.push_back(static_cast<uint32_t>(at));
+        from = reader.record(at).data() + reader.record(at).size() - payload.data();
+      }
+    }
+    stats.skipped += reader.size() - picks.size();
+    if (q.reverse) std::reverse(picks.begin(), picks.end());
+  }
+  bool holds_text(std::string_view record) const {
+    return q.prefilter.empty() || memmem(record.data(), record.size(), q.prefilter.data(), q.prefilter.size());
+  }
+};
+
+// A source of blocks in merge order.
+class Feed {
+ public:
+  virtual ~Feed() = default;
+  // The key of the next block, or nothing when the feed is exhausted.
+  virtual std::optional<RecordKey> peek() = 0;
+  // Opens the next block into `out` and moves past it. False when it holds nothing to
+  // visit.
+  [[nodiscard]] virtual Result<bool> open(OpenBlock& out) = 0;
+};
+
+// Every block of one bucket that may hold records of the scan's time range.
+class BucketFeed : public Feed {
+ public:
+  BucketFeed(std::shared_ptr<Bucket> bucket, const ScanContext& context)
+      : bucket_(std::move(bucket)), context_(context) {
+    codec::append_block_key(lower_, {first_block_time(context.lower.time_us), 0});
+    codec::append_block_key(upper_, context.upper);
+    lower_slice_ = rocksdb::Slice(lower_);
+    upper_slice_ = rocksdb::Slice(upper_);
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lower_slice_;
+    ro.iterate_upper_bound = &upper_slice_;
+    ro.fill_cache = false;  // scans would evict the index blocks lookups need
+    ro.readahead_size = 2 << 20;
+    it_.reset(bucket_->store.db->NewIterator(ro, bucket_->store.records));
+    if (context.q.reverse) it_->SeekToLast();
+    else it_->SeekToFirst();
+  }
+  std::optional<RecordKey> peek() override {
+    if (!it_->Valid()) return std::nullopt;
+    auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
+    if (!key) return std::nullopt;  // not a block (an object chunk sorts apart): see open()
+    return *key;
+  }
+  Result<bool> open(OpenBlock& out) override {
+    auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
+    if (!key) return std::unexpected(key.error());
+    std::string_view value(it_->value().data(), it_->value().size());
+    if (auto r = out.reader.open(*key, value); !r) return std::unexpected(r.error());
+    context_.pick(out.reader, out.picks);
+    bool wanted = !out.picks.empty();
+    if (wanted) {
+      out.value.assign(value);  // the iterator's buffer is gone once it moves
+      out.reader.rebase(out.value);
+      out.next = 0;
+      out.bucket = bucket_.get();
+    }
+    if (context_.q.reverse) it_->Prev();
+    else it_->Next();
+    return wanted;
+  }
+  rocksdb::Status status() const { return it_->status(); }
+
+ private:
+  std::shared_ptr<Bucket> bucket_;  // keeps the DB open while iterating
+  const ScanContext& context_;
+  std::string lower_, upper_;
+  rocksdb::Slice lower_slice_, upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+};
+
+// The blocks an index lookup's postings point at, across one day's buckets.
+class PostingFeed : public Feed {
+ public:
+  struct Ref {
+    std::size_t bucket;
+    RecordKey block;
+    std::vector<uint32_t> ordinals;
+  };
+  PostingFeed(std::vector<std::shared_ptr<Bucket>> buckets, std::vector<Ref> refs, const ScanContext& context)
+      : buckets_(std::move(buckets)), refs_(std::move(refs)), context_(context) {}
+  std::optional<RecordKey> peek() override {
+    if (next_ >= refs_.size()) return std::nullopt;
+    return refs_[next_].block;
+  }
+  Result<bool> open(OpenBlock& out) override {
+    const Ref& ref = refs_[next_++];
+    auto& bucket = *buckets_[ref.bucket];
+    std::string key;
+    codec::append_block_key(key, ref.block);
+    auto s = bucket.store.db->Get({}, bucket.store.records, key, &out.value);
+    if (s.IsNotFound()) return false;
+    if (!s.ok()) return std::unexpected(status_error(s, "read " + bucket.path));
+    if (auto r = out.reader.open(ref.block, out.value); !r) return std::unexpected(r.error());
+    std::vector<uint32_t> in_block;
+    for (uint32_t o : ref.ordinals)
+      if (o < out.reader.size()) in_block.push_back(o);
+    context_.pick(out.reader, out.picks, &in_block);
+    out.next = 0;
+    out.bucket = &bucket;
+    return !out.picks.empty();
+  }
+
+ private:
+  std::vector<std::shared_ptr<Bucket>> buckets_;
+  std::vector<Ref> refs_;
+  const ScanContext& context_;
+  std::size_t next_ = 0;
+};
+
+// Collects the postings of the driving field's values in one day's buckets.
+Result<std::vector<PostingFeed::Ref>> lookup(const Store::Impl& impl, const std::vector<std::shared_ptr<Bucket>>& buckets,
+                                             IndexField field, const std::vector<std::string>& values,
+                                             const ScanContext& context) {
+  std::vector<PostingFeed::Ref> refs;
+  std::vector<codec::PostingHit> hits;
+  int64_t earliest = first_block_time(context.lower.time_us);
+  for (std::size_t bi = 0; bi < buckets.size(); ++bi) {
+    hits.clear();
+    auto& store = buckets[bi]->store;
+    for (const auto& v : values) {
+      std::string prefix = codec::posting_prefix(field, (*impl.hash)(v));
+      std::unique_ptr<rocksdb::Iterator> it(store.db->NewIterator({}, store.index));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        auto decoded = codec::decode_posting(std::string_view(it->value().data(), it->value().size()), hits);
+        if (!decoded) return std::unexpected(decoded.error());
+      }
+      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "index " + buckets[bi]->path));
+    }
+    std::sort(hits.begin(), hits.end());
+    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+    for (const auto& hit : hits) {
+      if (hit.block.time_us < earliest || !(hit.block < context.upper)) continue;
+      if (refs.empty() || refs.back().bucket != bi || refs.back().block != hit.block)
+        refs.push_back({bi, hit.block, {}});
+      refs.back().ordinals.push_back(hit.ordinal);
+    }
+  }
+  std::sort(refs.begin(), refs.end(), [&](const PostingFeed::Ref& a, const PostingFeed::Ref& b) {
+    return context.q.reverse ? b.block < a.block : a.block < b.block;
+  });
+  return refs;
+}
+
+// Merges the feeds' blocks and visits their records in key order (or reverse).
+// Returns false when the visitor stopped the scan.
+Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const Visitor& visit) {
+  const bool reverse = context.q.reverse;
+  // `a` comes out before `b`.
+  auto before = [reverse](RecordKey a, RecordKey b) { return reverse ? b < a : a < b; };
+  // Might a block starting at `first` hold a record that comes out before `top`?
+  auto may_precede = [reverse](RecordKey first, RecordKey top) {
+    return reverse ? first.time_us + block::kMaxBlockSpanUs >= top.time_us : first < top;
+  };
+  auto heap_order = [&](const OpenBlock* a, const OpenBlock* b) { return before(b->key(), a->key()); };
+  std::vector<OpenBlock*> heap;
+  std::vector<std::unique_ptr<OpenBlock>> owned;
+  std::vector<OpenBlock*> spare;
+  Event e;
+  while (true) {
+    for (Feed* feed : feeds) {
+      while (auto first = feed->peek()) {
+        if (!heap.empty() && !may_precede(*first, heap.front()->key())) break;
+        if (spare.empty()) {
+          owned.push_back(std::make_unique<OpenBlock>());
+          spare.push_back(owned.back().get());
+        }
+        OpenBlock* block = spare.back();
+        auto opened = feed->open(*block);
+        if (!opened) return std::unexpected(opened.error());
+        if (!*opened) continue;
+        spare.pop_back();
+        heap.push_back(block);
+        std::push_heap(heap.begin(), heap.end(), heap_order);
+      }
+    }
+    if (heap.empty()) return true;
+    std::pop_heap(heap.begin(), heap.end(), heap_order);
+    OpenBlock* block = heap.back();
+    uint32_t ordinal = block->picks[block->next++];
+    RecordKey key = block->reader.key(ordinal);
+    if (block->done()) {
+      heap.pop_back();
+      spare.push_back(block);
+    } else {
+      std::push_heap(heap.begin(), heap.end(), heap_order);
+    }
+    e.time_us = key.time_us;
+    e.id = key.id;
+    if (auto r = codec::decode_event(block->reader.record(ordinal), e); !r) return std::unexpected(r.error());
+    ++context.stats.examined;
+    if (!matches_fields(context.q, e)) continue;
+    e.category = block->bucket->id.category;
+    e.lane = block->bucket->id.lane;
+    ++context.stats.returned;
+    if (!visit(e)) return false;
+  }
+}
+
+}  // namespace
+
+Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
+  auto& impl = *impl_;
+  ScanStats stats;
+  ScanContext context{q, stats, {q.since_us, 0}, {q.until_us, 0}};
+  if (q.until_us == std::numeric_limits<int64_t>::max())
+    context.upper = {q.until_us, std::numeric_limits<uint64_t>::max()};
+  auto driving = driving_index(q);
+  for (auto& [day, ids] : impl.plan(q)) {
+    std::vector<std::shared_ptr<Bucket>> buckets;
+    for (const auto& id : ids) {
+      auto b = impl.bucket(id, false);
+      if (!b) return std::unexpected(b.error());
+      if (*b) buckets.push_back(*b);
+    }
+    stats.buckets += buckets.size();
+    Result<bool> more;
+    if (driving) {
+      auto refs = lookup(impl, buckets, driving->first, *driving->second, context);
+      if (!refs) return std::unexpected(refs.error());
+      PostingFeed feed(std::move(buckets), std::move(*refs), context);
+      more = merge({&feed}, context, visit);
+    } else {
+      std::vector<std::unique_ptr<BucketFeed>> feeds;
+      std::vector<Feed*> order;
+      for (auto& b : buckets) {
+        feeds.push_back(std::make_unique<BucketFeed>(b, context));
+        order.push_back(feeds.back().get());
+      }
+      more = merge(order, context, visit);
+      for (auto& f : feeds)
+        if (!f->status().ok()) return std::unexpected(status_error(f->status(), "scan"));
+    }
+    if (!more) return std::unexpected(more.error());
+    if (!*more) break;
+  }
+  return stats;
+}
+
+}  // namespace hokan::store

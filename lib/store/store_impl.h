@@ -1,0 +1,157 @@
+// Inside the store: what its source files share (buckets, their registry, file helpers).
+// Not a public header: only lib/store/*.cpp include it. Thread-safety as store.h says;
+// Store::Impl's own members note which lock guards them.
+#pragma once
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "store/keyed_hash.h"
+#include "store/store.h"
+
+namespace hokan::store {
+namespace detail {
+namespace fs = std::filesystem;
+
+// Local calendar day as yyyymmdd; sorts like the day itself.
+using DayNumber = int32_t;
+
+DayNumber day_of(const core::TimeZone& zone, int64_t time_us);
+std::string day_text(DayNumber day);
+std::optional<DayNumber> parse_day_text(std::string_view s);
+
+struct BucketId {
+  std::string category;
+  std::string lane;
+  DayNumber day = 0;
+  auto operator<=>(const BucketId&) const = default;
+};
+
+Error status_error(const rocksdb::Status& s, const std::string& what);
+
+// The bucket's own counts live under this key in its index column family.
+constexpr char kStatsKey[] = "m";
+std::string encode_stats(const BucketStats& stats);
+BucketStats decode_stats(std::string_view bytes);
+void add_record(BucketStats& stats, int64_t time_us, uint64_t bytes);
+BucketStats merged(BucketStats a, const BucketStats& b);
+
+// Makes a rename or removal inside `dir` durable.
+void sync_directory(const fs::path& dir);
+// Writes `text` to a temporary file, fsyncs it and renames it over `path`.
+bool write_file_synced(const fs::path& path, const std::string& text);
+std::optional<std::string> read_file(const fs::path& path);
+inline fs::path with_suffix(const std::string& path, const char* suffix) { return fs::path(path + suffix); }
+
+// Test builds can stop the process between the steps of a destruction to prove that
+// recovery finishes it; release builds have no such hook.
+void crash_point(const char* name);
+
+// One bucket's RocksDB instance: records (blocks and object chunks) in the default
+// column family, postings and stats in "index". Separate families because record
+// blocks arrive in key order and move down the LSM tree without being rewritten,
+// while postings spread over the whole key space and do need compaction.
+struct BucketDb {
+  std::unique_ptr<rocksdb::DB> db;
+  rocksdb::ColumnFamilyHandle* records = nullptr;  // the default family: owned by db
+  rocksdb::ColumnFamilyHandle* index = nullptr;
+  BucketDb() = default;
+  BucketDb(BucketDb&&) = default;
+  BucketDb& operator=(BucketDb&&) = default;
+  ~BucketDb() { close(); }
+  // Syncs the WAL and closes. Idempotent.
+  void close();
+  explicit operator bool() const { return db != nullptr; }
+};
+
+// Opens (creating when missing) a bucket's RocksDB instance with both families.
+Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path);
+
+struct Bucket {
+  BucketId id;
+  std::string path;
+  BucketDb store;
+  uint64_t last_used = 0;
+  std::mutex write_mutex;  // held by the writer while writing, by a purge while destroying
+  BucketStats stats;       // under write_mutex
+  bool dropped = false;    // under write_mutex: a purge removed it; fetch the bucket again
+};
+
+// ids are reserved in blocks recorded in a small file, so a restart never reuses one
+// without scanning the buckets.
+class IdAllocator {
+ public:
+  static constexpr uint64_t kBlock = 1 << 20;
+  Result<void> open(const std::string& path);
+  Result<uint64_t> next();
+
+ private:
+  std::string path_;
+  uint64_t next_ = 0, reserved_ = 0;
+};
+
+}  // namespace detail
+
+struct Store::Impl {
+  using BucketId = detail::BucketId;
+  using Bucket = detail::Bucket;
+  using DayNumber = detail::DayNumber;
+
+  StoreOptions options;
+  std::filesystem::path buckets_dir;
+  std::unique_ptr<KeyedHash> hash;
+  std::shared_ptr<rocksdb::Cache> block_cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+  rocksdb::Options db_options;
+  rocksdb::Options object_options;  // buckets of object categories: small memtables
+  detail::IdAllocator ids;
+  std::mutex ids_mutex;  // the event writer and object uploads both take ids
+
+  mutable std::mutex mutex;  // guards known, open_buckets, tick, busy
+  std::set<BucketId> known;  // every bucket on disk
+  mutable std::map<BucketId, std::shared_ptr<Bucket>> open_buckets;
+  mutable uint64_t tick = 0;
+  std::set<BucketId> busy;   // being destroyed: nobody may open them meanwhile
+  mutable std::condition_variable busy_done;
+
+  // Writer-thread state.
+  std::set<BucketId> unsynced;
+  const std::string default_lane{kDefaultLane};
+
+  Result<uint64_t> next_id();
+  void configure_rocksdb();
+  const rocksdb::Options& options_for(const std::string& category) const;
+  std::string bucket_path(const BucketId& id) const;
+  // Finds every bucket on disk (finishing interrupted destructions first).
+  Result<void> discover();
+  // Returns the open bucket, opening (and with `create`, creating) it; null when it
+  // does not exist and `create` is false. Waits while a purge destroys it.
+  Result<std::shared_ptr<Bucket>> bucket(const BucketId& id, bool create) const;
+  // Takes a bucket out of service for destruction: nobody can open it until release();
+  // waits for running queries to let go. Returns the bucket, closed.
+  Result<std::shared_ptr<Bucket>> seize(const BucketId& id);
+  void release(const BucketId& id, bool still_exists);
+  // Buckets to visit for a scan, grouped by day in scan order.
+  std::vector<std::pair<DayNumber, std::vector<BucketId>>> plan(const ScanQuery& q) const;
+
+ private:
+  Result<std::shared_ptr<Bucket>> bucket_locked(const BucketId& id, bool create) const;
+  void close_idle_locked() const;
+  void release_locked(const BucketId& id);
+  void recover(const std::filesystem::path& lane_dir);
+};
+
+}  // namespace hokan::store

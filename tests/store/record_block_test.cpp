@@ -1,0 +1,84 @@
+#include "store/record_block.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace hokan::store {
+namespace {
+
+using codec::RecordKey;
+
+struct Built {
+  RecordKey first;
+  std::string value;
+};
+
+Built build(const std::vector<std::pair<RecordKey, std::string>>& records) {
+  block::Builder builder;
+  for (const auto& [key, bytes] : records) builder.add(key, bytes);
+  Built out{builder.first_key(), {}};
+  builder.finish(out.value);
+  return out;
+}
+
+TEST(RecordBlock, RoundTripsKeysAndRecordsInOrder) {
+  std::vector<std::pair<RecordKey, std::string>> records{
+      {{1000, 50}, "alpha"}, {{1000, 51}, ""}, {{2000, 10}, std::string(300, 'x')}, {{9000, 99}, "omega"}};
+  auto built = build(records);
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  ASSERT_EQ(reader.size(), records.size());
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(reader.key(i), records[i].first);
+    EXPECT_EQ(reader.record(i), records[i].second);
+  }
+  EXPECT_EQ(reader.last_key(), (RecordKey{9000, 99}));
+  EXPECT_EQ(reader.payload(), "alpha" + std::string(300, 'x') + "omega");
+}
+
+TEST(RecordBlock, FindsTheRecordHoldingAPayloadPosition) {
+  auto built = build({{{1, 1}, "aaa"}, {{2, 2}, "bb"}, {{3, 3}, "cccc"}});
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  EXPECT_EQ(reader.record_at(0), 0u);
+  EXPECT_EQ(reader.record_at(2), 0u);
+  EXPECT_EQ(reader.record_at(3), 1u);
+  EXPECT_EQ(reader.record_at(5), 2u);
+  EXPECT_EQ(reader.record_at(8), 2u);
+}
+
+TEST(RecordBlock, LowerBoundFindsTheFirstRecordAtOrAfterAKey) {
+  auto built = build({{{10, 1}, "a"}, {{20, 2}, "b"}, {{20, 5}, "c"}, {{30, 3}, "d"}});
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  EXPECT_EQ(reader.lower_bound({0, 0}), 0u);
+  EXPECT_EQ(reader.lower_bound({20, 0}), 1u);
+  EXPECT_EQ(reader.lower_bound({20, 3}), 2u);
+  EXPECT_EQ(reader.lower_bound({31, 0}), 4u);
+}
+
+TEST(RecordBlock, SurvivesAMoveToACopyWithoutReparsing) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  std::string copy = built.value;
+  built.value.assign(built.value.size(), '\0');
+  reader.rebase(copy);
+  EXPECT_EQ(reader.record(1), "second");
+}
+
+TEST(RecordBlock, RejectsDamagedValues) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  block::Reader reader;
+  EXPECT_FALSE(reader.open(built.first, built.value.substr(0, built.value.size() - 1)));
+  EXPECT_FALSE(reader.open(built.first, built.value.substr(3)));
+  EXPECT_FALSE(reader.open(built.first, ""));
+  std::string bad_version = built.value;
+  bad_version.back() = 7;
+  EXPECT_FALSE(reader.open(built.first, bad_version));
+}
+
+}  // namespace
+}  // namespace hokan::store
