@@ -33,6 +33,14 @@ void Builder::finish(std::string& out) {
   count_ = 0;
 }
 
+std::optional<std::pair<std::string_view, uint32_t>> Reader::payload_of(std::string_view value) {
+  if (value.size() < kTrailerBytes || static_cast<uint8_t>(value.back()) != kBlockVersion) return std::nullopt;
+  const char* trailer = value.data() + value.size() - kTrailerBytes;
+  uint32_t directory_at = bytes::get_u32_le(trailer), count = bytes::get_u32_le(trailer + 4);
+  if (directory_at > value.size() - kTrailerBytes) return std::nullopt;
+  return std::pair{value.substr(0, directory_at), count};
+}
+
 Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   auto bad = [] { return fail(Errc::corruption, "record block does not decode"); };
   keys_.clear();

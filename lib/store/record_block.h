@@ -17,8 +17,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -50,6 +52,9 @@ class Builder {
 // Reads one block. Cheap to reuse: open() keeps the vectors' capacity.
 class Reader {
  public:
+  // A block's payload and record count from its trailer alone, without parsing the
+  // directory: enough to rule a block out of a text search. Nothing when damaged.
+  static std::optional<std::pair<std::string_view, uint32_t>> payload_of(std::string_view value);
   // `value` must outlive the reader's use of it. Errors: corruption.
   [[nodiscard]] Result<void> open(codec::RecordKey first, std::string_view value);
   std::size_t size() const { return keys_.size(); }

@@ -10,10 +10,15 @@
 #include <rocksdb/db.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <numeric>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "store/record_block.h"
 #include "store/store.h"
@@ -98,6 +103,11 @@ struct ScanContext {
     stats.skipped += reader.size() - picks.size();
     if (q.reverse) std::reverse(picks.begin(), picks.end());
   }
+  // True when every record of a block starting at `first` lies in [lower, upper).
+  bool within(RecordKey first) const {
+    return !(first < lower) && first.time_us <= std::numeric_limits<int64_t>::max() - block::kMaxBlockSpanUs &&
+           RecordKey{first.time_us + block::kMaxBlockSpanUs + 1, 0} < upper;
+  }
   bool holds_text(std::string_view record) const {
     return q.prefilter.empty() || memmem(record.data(), record.size(), q.prefilter.data(), q.prefilter.size());
   }
@@ -142,6 +152,16 @@ class BucketFeed : public Feed {
     auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
     if (!key) return std::unexpected(key.error());
     std::string_view value(it_->value().data(), it_->value().size());
+    if (!context_.q.prefilter.empty() && context_.within(*key)) {
+      // Most blocks of a text search hold no hit: rule them out before parsing them.
+      auto payload = block::Reader::payload_of(value);
+      if (payload && !memmem(payload->first.data(), payload->first.size(), context_.q.prefilter.data(),
+                             context_.q.prefilter.size())) {
+        context_.stats.skipped += payload->second;
+        step();
+        return false;
+      }
+    }
     if (auto r = out.reader.open(*key, value); !r) return std::unexpected(r.error());
     context_.pick(out.reader, out.picks);
     bool wanted = !out.picks.empty();
@@ -151,13 +171,16 @@ class BucketFeed : public Feed {
       out.next = 0;
       out.bucket = bucket_.get();
     }
-    if (context_.q.reverse) it_->Prev();
-    else it_->Next();
+    step();
     return wanted;
   }
   rocksdb::Status status() const { return it_->status(); }
 
  private:
+  void step() {
+    if (context_.q.reverse) it_->Prev();
+    else it_->Next();
+  }
   std::shared_ptr<Bucket> bucket_;  // keeps the DB open while iterating
   const ScanContext& context_;
   std::string lower_, upper_;
@@ -293,43 +316,144 @@ Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const V
   }
 }
 
+// Scans one day's buckets. Returns false when the visitor stopped the scan.
+Result<bool> scan_day(const Store::Impl& impl, const std::vector<Store::Impl::BucketId>& ids, ScanContext& context,
+                      const Visitor& visit) {
+  std::vector<std::shared_ptr<Bucket>> buckets;
+  for (const auto& id : ids) {
+    auto b = impl.bucket(id, false);
+    if (!b) return std::unexpected(b.error());
+    if (*b) buckets.push_back(*b);
+  }
+  context.stats.buckets += buckets.size();
+  if (auto driving = driving_index(context.q)) {
+    auto refs = lookup(impl, buckets, driving->first, *driving->second, context);
+    if (!refs) return std::unexpected(refs.error());
+    PostingFeed feed(std::move(buckets), std::move(*refs), context);
+    return merge({&feed}, context, visit);
+  }
+  std::vector<std::unique_ptr<BucketFeed>> feeds;
+  std::vector<Feed*> order;
+  for (auto& b : buckets) {
+    feeds.push_back(std::make_unique<BucketFeed>(b, context));
+    order.push_back(feeds.back().get());
+  }
+  auto more = merge(order, context, visit);
+  for (auto& f : feeds)
+    if (!f->status().ok()) return std::unexpected(status_error(f->status(), "scan"));
+  return more;
+}
+
+// A day scanned ahead by the helper thread: its matches wait here, a bounded number at
+// a time, until the caller's thread reaches the day and hands them to the visitor.
+class DayAhead {
+ public:
+  static constexpr std::size_t kMaxWaiting = 2048;
+  // Helper side: false when the caller stopped the scan.
+  bool push(Event& e) {
+    std::unique_lock lock(mutex_);
+    room_.wait(lock, [&] { return waiting_.size() < kMaxWaiting || stopped_; });
+    if (stopped_) return false;
+    waiting_.push_back(std::move(e));
+    ready_.notify_one();
+    return true;
+  }
+  void finish(Result<bool> outcome, const ScanStats& stats) {
+    std::lock_guard lock(mutex_);
+    outcome_ = std::move(outcome);
+    stats_ = stats;
+    finished_ = true;
+    ready_.notify_one();
+  }
+  // Caller side: hands every match to `visit` in order, then the day's outcome.
+  Result<bool> drain(const Visitor& visit, ScanStats& total) {
+    std::deque<Event> taken;
+    while (true) {
+      bool finished;
+      {
+        std::unique_lock lock(mutex_);
+        ready_.wait(lock, [&] { return !waiting_.empty() || finished_; });
+        taken.swap(waiting_);
+        finished = finished_;
+        room_.notify_one();
+      }
+      for (auto& e : taken) {
+        if (!visit(e)) {
+          stop();
+          return false;
+        }
+      }
+      taken.clear();
+      if (finished) {
+        std::lock_guard lock(mutex_);
+        if (!waiting_.empty()) continue;
+        total.buckets += stats_.buckets;
+        total.examined += stats_.examined;
+        total.skipped += stats_.skipped;
+        total.returned += stats_.returned;
+        return outcome_;
+      }
+    }
+  }
+  void stop() {
+    std::lock_guard lock(mutex_);
+    stopped_ = true;
+    room_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<Event> waiting_;
+  bool finished_ = false, stopped_ = false;
+  Result<bool> outcome_ = true;
+  ScanStats stats_;
+};
+
 }  // namespace
 
 Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
   auto& impl = *impl_;
   ScanStats stats;
-  ScanContext context{q, stats, {q.since_us, 0}, {q.until_us, 0}};
-  if (q.until_us == std::numeric_limits<int64_t>::max())
-    context.upper = {q.until_us, std::numeric_limits<uint64_t>::max()};
-  auto driving = driving_index(q);
-  for (auto& [day, ids] : impl.plan(q)) {
-    std::vector<std::shared_ptr<Bucket>> buckets;
-    for (const auto& id : ids) {
-      auto b = impl.bucket(id, false);
-      if (!b) return std::unexpected(b.error());
-      if (*b) buckets.push_back(*b);
+  RecordKey lower{q.since_us, 0}, upper{q.until_us, 0};
+  if (q.until_us == std::numeric_limits<int64_t>::max()) upper = {q.until_us, std::numeric_limits<uint64_t>::max()};
+  auto days = impl.plan(q);
+  // Full scans of several days use every core: worker threads scan days ahead (each
+  // day claimed by one worker) while this thread hands their matches to the visitor in
+  // order. Index lookups are too cheap to be worth threads.
+  if (days.size() < 2 || driving_index(q)) {
+    ScanContext context{q, stats, lower, upper};
+    for (auto& [day, ids] : days) {
+      auto more = scan_day(impl, ids, context, visit);
+      if (!more) return std::unexpected(more.error());
+      if (!*more) break;
     }
-    stats.buckets += buckets.size();
-    Result<bool> more;
-    if (driving) {
-      auto refs = lookup(impl, buckets, driving->first, *driving->second, context);
-      if (!refs) return std::unexpected(refs.error());
-      PostingFeed feed(std::move(buckets), std::move(*refs), context);
-      more = merge({&feed}, context, visit);
-    } else {
-      std::vector<std::unique_ptr<BucketFeed>> feeds;
-      std::vector<Feed*> order;
-      for (auto& b : buckets) {
-        feeds.push_back(std::make_unique<BucketFeed>(b, context));
-        order.push_back(feeds.back().get());
-      }
-      more = merge(order, context, visit);
-      for (auto& f : feeds)
-        if (!f->status().ok()) return std::unexpected(status_error(f->status(), "scan"));
-    }
-    if (!more) return std::unexpected(more.error());
-    if (!*more) break;
+    return stats;
   }
+  std::vector<std::unique_ptr<DayAhead>> ahead(days.size());
+  for (auto& a : ahead) a = std::make_unique<DayAhead>();
+  std::atomic<std::size_t> next_day{0};
+  std::atomic<bool> stopping{false};
+  auto work = [&] {
+    while (!stopping.load()) {
+      std::size_t k = next_day.fetch_add(1);
+      if (k >= days.size()) return;
+      ScanStats day_stats;
+      ScanContext context{q, day_stats, lower, upper};
+      DayAhead& out = *ahead[k];
+      auto more = scan_day(impl, days[k].second, context, [&](Event& e) { return out.push(e); });
+      out.finish(std::move(more), day_stats);
+    }
+  };
+  std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 2, 4);
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < std::min(threads, days.size()); ++i) workers.emplace_back(work);
+  Result<bool> more = true;
+  for (std::size_t k = 0; k < days.size() && more && *more; ++k) more = ahead[k]->drain(visit, stats);
+  stopping = true;
+  for (auto& a : ahead) a->stop();
+  for (auto& w : workers) w.join();
+  if (!more) return std::unexpected(more.error());
   return stats;
 }
 

@@ -189,6 +189,9 @@ void Store::Impl::configure_rocksdb() {
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kLZ4Compression;
   o.max_open_files = 64;
+  // The table cache holds max_open_files - 10 readers; split into the default 64 shards,
+  // each shard holds less than one and every query reopens its SST files.
+  o.table_cache_numshardbits = 0;
   o.max_background_jobs = 2;
   // Privacy: a recycled WAL keeps old records' bytes in its tail, and the info LOG
   // at INFO level records keys of compactions; neither is wanted.

@@ -242,5 +242,34 @@ TEST_F(StoreTest, BackFilledRecordsSpreadOverHoursStillComeOutInOrder) {
   EXPECT_EQ(messages(*store, q), (std::vector<std::string>{"old5", "live", "old6"}));
 }
 
+TEST_F(StoreTest, ScansOfManyDaysKeepTheirOrderAndStopWhenAsked) {
+  auto store = open();
+  // Ten days of 3000 records each: more than a day scanned ahead may hold back.
+  std::vector<Event> batch;
+  for (int d = 0; d < 10; ++d)
+    for (int i = 0; i < 3000; ++i)
+      batch.push_back(event(kNov20 + d * kDay + i, i % 2 ? "access" : "operation", "h", "u",
+                            std::to_string(d * 3000 + i)));
+  ASSERT_TRUE(store->write(batch));
+  for (bool reverse : {false, true}) {
+    ScanQuery q;
+    q.reverse = reverse;
+    int expected = reverse ? 29999 : 0, seen = 0;
+    auto stats = store->scan(q, [&](Event& e) {
+      EXPECT_EQ(std::stoi(e.message), expected);
+      expected += reverse ? -1 : 1;
+      ++seen;
+      return true;
+    });
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(seen, 30000);
+    EXPECT_EQ(stats->returned, 30000u);
+    // Stopping part-way through the third day leaves nothing running behind.
+    seen = 0;
+    ASSERT_TRUE(store->scan(q, [&](Event&) { return ++seen < 7000; }));
+    EXPECT_EQ(seen, 7000);
+  }
+}
+
 }  // namespace
 }  // namespace hokan::store
