@@ -337,15 +337,8 @@ struct Service::Impl {
     hold.filter_text = string(r, "filter_text");
     if (auto placed = ctx.holds->place(hold); !placed) return (void)out.error(placed.error().message);
     // Count what it keeps now; a preservation order may precede the data, so none is fine.
-    store::ScanQuery q;
-    q.categories = f.categories;
-    q.hosts = f.hosts;
-    q.users = f.users;
-    q.ips = f.ips;
-    q.since_us = f.since_us;
-    q.until_us = f.until_us;
     uint64_t matched = 0;
-    (void)store.scan(q, [&](store::Event& e) {
+    (void)store.scan(f.scan_query(), [&](store::Event& e) {
       if (hold.filter.matches(e)) ++matched;
       return true;
     });

@@ -61,6 +61,17 @@ bool HoldFilter::may_match(const std::string& category, int64_t from_us, int64_t
   return listed(categories, category) && from_us < until_us && to_us >= since_us;
 }
 
+store::ScanQuery HoldFilter::scan_query(int64_t from_us, int64_t to_us) const {
+  store::ScanQuery q;
+  q.categories = categories;
+  q.since_us = std::max(from_us, since_us);
+  q.until_us = std::min(to_us, until_us);
+  q.hosts = hosts;
+  q.users = users;
+  q.ips = ips;
+  return q;
+}
+
 Holds::Holds(std::shared_ptr<store::MetaStore> meta) : meta_(std::move(meta)) {}
 
 Result<std::unique_ptr<Holds>> Holds::load(std::shared_ptr<store::MetaStore> meta) {

@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "store/event.h"
 #include "store/meta.h"
+#include "store/store.h"
 
 namespace hokan::retention {
 
@@ -24,6 +25,10 @@ struct HoldFilter {
   bool matches(const store::Event& event) const;
   // Whether any record of this category and time range could match.
   bool may_match(const std::string& category, int64_t from_us, int64_t until_us) const;
+  // The store scan that finds this hold's candidates within [from_us, until_us): the
+  // fields the store indexes narrow it; matches() still decides (cameras, cases).
+  store::ScanQuery scan_query(int64_t from_us = std::numeric_limits<int64_t>::min(),
+                              int64_t until_us = std::numeric_limits<int64_t>::max()) const;
 };
 
 struct Hold {

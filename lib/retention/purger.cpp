@@ -53,13 +53,8 @@ bool Purger::holds_may_keep(const std::string& category, int64_t from_us, int64_
     const auto& f = hold.filter;
     if (!f.may_match(category, from_us, until_us)) continue;
     // Ask the day's indexes: a hold on one user should not force a copy of every bucket.
-    store::ScanQuery q;
+    store::ScanQuery q = f.scan_query(from_us, until_us);
     q.categories = {category};
-    q.since_us = std::max(from_us, f.since_us);
-    q.until_us = std::min(until_us, f.until_us);
-    q.users = f.users;
-    q.ips = f.ips;
-    q.hosts = f.hosts;
     bool found = false;
     auto scanned = store_.scan(q, [&](store::Event& e) {
       found = f.matches(e);
