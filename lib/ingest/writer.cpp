@@ -36,6 +36,11 @@ std::size_t Writer::queued() const {
   return queued_events_;
 }
 
+bool Writer::healthy(std::chrono::steady_clock::duration stall) const {
+  auto last = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_progress_.load()));
+  return queued() == 0 || std::chrono::steady_clock::now() - last < stall;
+}
+
 void Writer::add_observer(Observer observer) {
   std::lock_guard lock(mutex_);
   observers_.push_back(std::move(observer));
@@ -137,6 +142,7 @@ void Writer::run() {
     }
     for (auto& ack : waiting) ack(ok);
     waiting.clear();
+    last_progress_ = std::chrono::steady_clock::now().time_since_epoch().count();
     if (stopping) break;
   }
 }

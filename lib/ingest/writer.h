@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -63,6 +64,9 @@ class Writer {
   void add_observer(Observer observer);
 
   std::size_t queued() const;
+  // False when events wait and the writer thread has not finished a batch for `stall`:
+  // stuck on the disk or deadlocked. What the systemd watchdog asks.
+  bool healthy(std::chrono::steady_clock::duration stall) const;
   const WriterCounters& counters() const { return counters_; }
 
  private:
@@ -82,6 +86,7 @@ class Writer {
   bool stopping_ = false;
   std::vector<Observer> observers_;
   WriterCounters counters_;
+  std::atomic<std::chrono::steady_clock::rep> last_progress_{std::chrono::steady_clock::now().time_since_epoch().count()};
   std::thread thread_;
 };
 

@@ -21,6 +21,7 @@
 #include "ingest/writer.h"
 #include "objects/http_server.h"
 #include "runtime/metrics.h"
+#include "runtime/systemd_notify.h"
 #include "retention/cases.h"
 #include "retention/holds.h"
 #include "retention/period.h"
@@ -220,12 +221,29 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   for (const auto& e : endpoints) log->info("listening on {}", e);
   log->info("control socket {}; state in {}", config->listen.control, config->daemon.state_dir);
 
+  SystemdNotifier systemd;
+  systemd.ready("listening on " + std::to_string(endpoints.size()) + " endpoints");
+  // The watchdog is fed from the I/O thread, and only while the writer keeps up: a
+  // stuck loop or a stuck writer stops the keep-alives and systemd restarts hokand.
+  asio::steady_timer watchdog_timer(io);
+  std::function<void()> feed_watchdog = [&] {
+    auto interval = *systemd.watchdog_interval();
+    if (writer.healthy(2 * interval)) systemd.watchdog();
+    else log->error("watchdog: the writer has made no progress for {} ms", std::chrono::duration_cast<std::chrono::milliseconds>(2 * interval).count());
+    watchdog_timer.expires_after(interval);
+    watchdog_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) feed_watchdog();
+    });
+  };
+  if (systemd.watchdog_interval()) feed_watchdog();
+
   asio::signal_set signals(io, SIGTERM, SIGINT, SIGHUP);
   std::function<void()> wait_signal;
   wait_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signo) {
       if (ec) return;
       if (signo == SIGHUP) {
+        systemd.reloading();
         if (config_path.empty()) {
           log->info("SIGHUP: running on the embedded default, nothing to reload");
         } else {
@@ -245,9 +263,12 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
             log->info("reloaded rules and roles from {}", config_path);
           }
         }
+        systemd.ready("reload done");
         wait_signal();
         return;
       }
+      systemd.stopping();
+      watchdog_timer.cancel();
       log->info("signal {}: draining", signo);
       (*listeners)->stop();
       if (http) http->stop();
