@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -440,9 +441,15 @@ class Loader {
           error(*table->get("address"), path + ".address", ok.error().message);
         l.address = *s;
       }
-      if (auto s = required_string(*table, path, "cert")) l.cert = *s;
-      if (auto s = required_string(*table, path, "key")) l.key = *s;
-      if (auto s = string_at(*table, path, "ca")) l.ca = *s;
+      // The files must be readable now: a listener that cannot load them at start would
+      // otherwise be found out only by the senders.
+      auto readable = [&](const char* name, const std::string& file) {
+        if (std::ifstream(file).good()) return;
+        error(*table->get(name), path + "." + name, "cannot read \"" + file + "\"");
+      };
+      if (auto s = required_string(*table, path, "cert")) readable("cert", l.cert = *s);
+      if (auto s = required_string(*table, path, "key")) readable("key", l.key = *s);
+      if (auto s = string_at(*table, path, "ca")) readable("ca", l.ca = *s);
       c.listen.tls.push_back(std::move(l));
     }
   }

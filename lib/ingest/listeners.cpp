@@ -2,6 +2,7 @@
 
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -16,7 +17,10 @@ using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
 using asio::ip::udp;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto as_tuple_awaitable = asio::as_tuple(use_awaitable);
+// A TLS client that has not finished its handshake by then is dropped.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 
 Result<std::pair<std::string, uint16_t>> split_host_port(const std::string& text) {
   std::string host;
@@ -66,6 +70,27 @@ std::string endpoint_text(const Endpoint& ep) {
   auto address = ep.address();
   std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
   return text + ":" + std::to_string(ep.port());
+}
+
+// The server side of RFC 5425: TLS 1.2 or later with the configured chain and key; with
+// a CA bundle, clients must present a certificate it signed (mutual authentication).
+Result<std::shared_ptr<asio::ssl::context>> tls_context(const config::TlsListener& l, const std::string& key) {
+  namespace ssl = asio::ssl;
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  boost::system::error_code ec;
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                   ec);
+  auto problem = [&](const char* what, const std::string& path) {
+    return fail(Errc::invalid_argument, key + "." + what + ": " + path + ": " + ec.message());
+  };
+  if (ctx->use_certificate_chain_file(l.cert, ec); ec) return problem("cert", l.cert);
+  if (ctx->use_private_key_file(l.key, ssl::context::pem, ec); ec) return problem("key", l.key);
+  if (!l.ca.empty()) {
+    if (ctx->load_verify_file(l.ca, ec); ec) return problem("ca", l.ca);
+    ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert, ec);
+  }
+  return ctx;
 }
 
 }  // namespace
@@ -141,8 +166,34 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
   awaitable<void> tcp_session(tcp::socket socket) {
     counters.connections.fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
-    auto remote = socket.remote_endpoint(ignored);
-    Source source = source_of(remote);
+    Source source = source_of(socket.remote_endpoint(ignored));
+    co_await stream_session(socket, source);
+  }
+
+  awaitable<void> tls_session(tcp::socket socket, std::shared_ptr<asio::ssl::context> context) {
+    counters.tls_connections.fetch_add(1, std::memory_order_relaxed);
+    boost::system::error_code ignored;
+    Source source = source_of(socket.remote_endpoint(ignored));
+    asio::ssl::stream<tcp::socket> stream(std::move(socket), *context);
+    asio::steady_timer deadline(io, kHandshakeTimeout);
+    auto outcome = co_await (stream.async_handshake(asio::ssl::stream_base::server, as_tuple_awaitable) ||
+                             deadline.async_wait(as_tuple_awaitable));
+    if (outcome.index() != 0 || std::get<0>(std::get<0>(outcome))) {
+      counters.tls_handshake_failures.fetch_add(1, std::memory_order_relaxed);
+      if (log) {
+        auto why = outcome.index() == 0 ? std::get<0>(std::get<0>(outcome)).message() : std::string("timed out");
+        log->info("tls handshake from {} failed: {}", source.text, why);
+      }
+      co_return;
+    }
+    co_await stream_session(stream, source);
+    auto [ec] = co_await stream.async_shutdown(as_tuple_awaitable);
+    (void)ec;  // the peer may simply have gone
+  }
+
+  // Reads frames from a byte stream (TCP or TLS) until it ends.
+  template <typename Stream>
+  awaitable<void> stream_session(Stream& socket, const Source& source) {
     syslog::StreamFramer framer(max_message_bytes);
     std::vector<char> buffer(256 * 1024);
     std::vector<store::Event> batch;
@@ -176,7 +227,8 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
     }
   }
 
-  awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+  // Accepts connections; with a TLS context, each starts with a handshake.
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> tls) {
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
       if (ec) {
@@ -184,13 +236,34 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         if (log) log->warn("accept: {}", ec.message());
         continue;
       }
-      asio::co_spawn(io, tcp_session(std::move(socket)), [log = log](std::exception_ptr e) {
+      auto log_exception = [log = log](std::exception_ptr e) {
         if (!e) return;
         try { std::rethrow_exception(e); } catch (const std::exception& x) {
-          if (log) log->error("tcp session ended by exception: {}", x.what());
+          if (log) log->error("session ended by exception: {}", x.what());
         }
-      });
+      };
+      if (tls) asio::co_spawn(io, tls_session(std::move(socket), tls), log_exception);
+      else asio::co_spawn(io, tcp_session(std::move(socket)), log_exception);
     }
+  }
+
+  // Binds and listens on "host:port". Errors name the listener and address.
+  Result<std::unique_ptr<tcp::acceptor>> listen(const std::string& kind, const std::string& text) {
+    auto hp = split_host_port(text);
+    if (!hp) return std::unexpected(hp.error());
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(hp->first, ec);
+    if (ec) return fail(Errc::invalid_argument, kind + " " + text + ": " + ec.message());
+    auto acceptor = std::make_unique<tcp::acceptor>(io);
+    tcp::endpoint ep(address, hp->second);
+    if (acceptor->open(ep.protocol(), ec); !ec) {
+      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+      acceptor->bind(ep, ec);
+      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    }
+    if (ec) return fail(Errc::io, kind + " " + text + ": cannot listen: " + ec.message());
+    endpoints.push_back(kind + " " + endpoint_text(acceptor->local_endpoint()));
+    return acceptor;
   }
 };
 
@@ -224,25 +297,25 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     impl->endpoints.push_back("udp " + endpoint_text(socket->local_endpoint()));
     impl->udp_sockets.push_back(std::move(socket));
   }
+  std::vector<std::shared_ptr<asio::ssl::context>> contexts;  // per acceptor; null for plain TCP
   for (const auto& text : config.listen.tcp) {
-    auto hp = split_host_port(text);
-    if (!hp) return std::unexpected(hp.error());
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(hp->first, ec);
-    if (ec) return fail(Errc::invalid_argument, "tcp " + text + ": " + ec.message());
-    auto acceptor = std::make_unique<tcp::acceptor>(io);
-    tcp::endpoint ep(address, hp->second);
-    if (acceptor->open(ep.protocol(), ec); !ec) {
-      acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-      acceptor->bind(ep, ec);
-      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    }
-    if (ec) return fail(Errc::io, "tcp " + text + ": cannot listen: " + ec.message());
-    impl->endpoints.push_back("tcp " + endpoint_text(acceptor->local_endpoint()));
-    impl->acceptors.push_back(std::move(acceptor));
+    auto acceptor = impl->listen("tcp", text);
+    if (!acceptor) return std::unexpected(acceptor.error());
+    impl->acceptors.push_back(std::move(*acceptor));
+    contexts.push_back(nullptr);
+  }
+  for (std::size_t i = 0; i < config.listen.tls.size(); ++i) {
+    const auto& l = config.listen.tls[i];
+    auto context = tls_context(l, "listen.tls[" + std::to_string(i) + "]");
+    if (!context) return std::unexpected(context.error());
+    auto acceptor = impl->listen("tls", l.address);
+    if (!acceptor) return std::unexpected(acceptor.error());
+    impl->acceptors.push_back(std::move(*acceptor));
+    contexts.push_back(std::move(*context));
   }
   for (auto& s : impl->udp_sockets) asio::co_spawn(io, impl->udp_loop(*s), log_exception);
-  for (auto& a : impl->acceptors) asio::co_spawn(io, impl->accept_loop(*a), log_exception);
+  for (std::size_t i = 0; i < impl->acceptors.size(); ++i)
+    asio::co_spawn(io, impl->accept_loop(*impl->acceptors[i], contexts[i]), log_exception);
   return std::make_unique<Listeners>(impl);
 }
 

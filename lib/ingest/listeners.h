@@ -1,5 +1,6 @@
-// The syslog listeners: UDP (RFC 5426, one message per datagram) and TCP (RFC 6587,
-// octet counting or LF framing detected per connection). Each runs as C++20 coroutines
+// The syslog listeners: UDP (RFC 5426, one message per datagram), TCP (RFC 6587,
+// octet counting or LF framing detected per connection) and TLS (RFC 5425: the same
+// framing inside TLS, optionally with client certificates). Each runs as C++20 coroutines
 // on the given io_context; parsing happens there, storing on the Writer's thread.
 // Thread-safety: start/stop from the thread that owns the io_context.
 #pragma once
@@ -28,18 +29,21 @@ struct ListenerCounters {
   std::atomic<uint64_t> truncated{0};
   std::atomic<uint64_t> udp_drops{0};  // datagrams dropped because the writer was full
   std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> tls_connections{0};
+  std::atomic<uint64_t> tls_handshake_failures{0};  // refused certificates, timeouts, not TLS
 };
 
 class Listeners {
  public:
-  // Binds every configured UDP and TCP address (port 0 picks a free one). Errors: io
-  // naming the address that could not be bound.
+  // Binds every configured UDP, TCP and TLS address (port 0 picks a free one). Errors:
+  // io naming the address that could not be bound; invalid_argument naming the TLS
+  // certificate, key or CA file that could not be loaded.
   [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(
       boost::asio::io_context& io, const config::Config& config,
       std::shared_ptr<const EventBuilder> builder, Writer& writer);
   ~Listeners();
 
-  // "udp 127.0.0.1:40123", "tcp 127.0.0.1:40124": what was actually bound.
+  // "udp 127.0.0.1:40123", "tcp 127.0.0.1:40124", "tls ...": what was actually bound.
   std::vector<std::string> endpoints() const;
   // Stops accepting and reading; connections finish their current frame.
   void stop();

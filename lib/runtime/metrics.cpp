@@ -41,6 +41,11 @@ std::string render_metrics(const MetricSources& s) {
   sample(out, "hokan_udp_drops_total", l.udp_drops.load());
   metric(out, "hokan_tcp_connections_total", "counter", "TCP connections accepted.");
   sample(out, "hokan_tcp_connections_total", l.connections.load());
+  metric(out, "hokan_tls_connections_total", "counter", "TLS connections accepted.");
+  sample(out, "hokan_tls_connections_total", l.tls_connections.load());
+  metric(out, "hokan_tls_handshake_failures_total", "counter",
+         "TLS connections dropped before or during the handshake (refused certificate, timeout, not TLS).");
+  sample(out, "hokan_tls_handshake_failures_total", l.tls_handshake_failures.load());
 
   const auto& w = *s.writer;
   metric(out, "hokan_records_ingested_total", "counter", "Records written to the store, per category.");
