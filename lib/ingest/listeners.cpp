@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/time_format.h"
+#include "ingest/relp_session.h"
 #include "syslog/framing.h"
 
 namespace hokan::ingest {
@@ -227,8 +228,15 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
     }
   }
 
-  // Accepts connections; with a TLS context, each starts with a handshake.
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, std::shared_ptr<asio::ssl::context> tls) {
+  RelpSessionContext relp_context() {
+    return RelpSessionContext{io, writer, max_message_bytes, [this] { return current_builder(); },
+                              [this](const store::Event& e, std::size_t bytes) { count(e, bytes); }, log};
+  }
+  std::unique_ptr<RelpSessionContext> relp;  // set when a RELP listener exists
+
+  enum class Kind { tcp, tls, relp };
+  // Accepts connections and serves each by its listener's kind.
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, Kind kind, std::shared_ptr<asio::ssl::context> tls) {
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
       if (ec) {
@@ -242,8 +250,17 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
           if (log) log->error("session ended by exception: {}", x.what());
         }
       };
-      if (tls) asio::co_spawn(io, tls_session(std::move(socket), tls), log_exception);
-      else asio::co_spawn(io, tcp_session(std::move(socket)), log_exception);
+      switch (kind) {
+        case Kind::tcp: asio::co_spawn(io, tcp_session(std::move(socket)), log_exception); break;
+        case Kind::tls: asio::co_spawn(io, tls_session(std::move(socket), tls), log_exception); break;
+        case Kind::relp: {
+          counters.relp_connections.fetch_add(1, std::memory_order_relaxed);
+          boost::system::error_code ignored;
+          Source source = source_of(socket.remote_endpoint(ignored));
+          start_relp_session(std::move(socket), std::move(source), *relp);
+          break;
+        }
+      }
     }
   }
 
@@ -297,12 +314,20 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     impl->endpoints.push_back("udp " + endpoint_text(socket->local_endpoint()));
     impl->udp_sockets.push_back(std::move(socket));
   }
-  std::vector<std::shared_ptr<asio::ssl::context>> contexts;  // per acceptor; null for plain TCP
+  using Kind = Impl::Kind;
+  std::vector<std::pair<Kind, std::shared_ptr<asio::ssl::context>>> kinds;  // per acceptor
   for (const auto& text : config.listen.tcp) {
     auto acceptor = impl->listen("tcp", text);
     if (!acceptor) return std::unexpected(acceptor.error());
     impl->acceptors.push_back(std::move(*acceptor));
-    contexts.push_back(nullptr);
+    kinds.emplace_back(Kind::tcp, nullptr);
+  }
+  if (!config.listen.relp.empty()) impl->relp = std::make_unique<RelpSessionContext>(impl->relp_context());
+  for (const auto& text : config.listen.relp) {
+    auto acceptor = impl->listen("relp", text);
+    if (!acceptor) return std::unexpected(acceptor.error());
+    impl->acceptors.push_back(std::move(*acceptor));
+    kinds.emplace_back(Kind::relp, nullptr);
   }
   for (std::size_t i = 0; i < config.listen.tls.size(); ++i) {
     const auto& l = config.listen.tls[i];
@@ -311,11 +336,11 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     auto acceptor = impl->listen("tls", l.address);
     if (!acceptor) return std::unexpected(acceptor.error());
     impl->acceptors.push_back(std::move(*acceptor));
-    contexts.push_back(std::move(*context));
+    kinds.emplace_back(Kind::tls, std::move(*context));
   }
   for (auto& s : impl->udp_sockets) asio::co_spawn(io, impl->udp_loop(*s), log_exception);
   for (std::size_t i = 0; i < impl->acceptors.size(); ++i)
-    asio::co_spawn(io, impl->accept_loop(*impl->acceptors[i], contexts[i]), log_exception);
+    asio::co_spawn(io, impl->accept_loop(*impl->acceptors[i], kinds[i].first, kinds[i].second), log_exception);
   return std::make_unique<Listeners>(impl);
 }
 

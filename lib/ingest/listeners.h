@@ -1,6 +1,7 @@
 // The syslog listeners: UDP (RFC 5426, one message per datagram), TCP (RFC 6587,
-// octet counting or LF framing detected per connection) and TLS (RFC 5425: the same
-// framing inside TLS, optionally with client certificates). Each runs as C++20 coroutines
+// octet counting or LF framing detected per connection), TLS (RFC 5425: the same
+// framing inside TLS, optionally with client certificates) and RELP (acknowledged only
+// once durable; see relp_session.h). Each runs as C++20 coroutines
 // on the given io_context; parsing happens there, storing on the Writer's thread.
 // Thread-safety: start/stop from the thread that owns the io_context.
 #pragma once
@@ -31,11 +32,12 @@ struct ListenerCounters {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> tls_connections{0};
   std::atomic<uint64_t> tls_handshake_failures{0};  // refused certificates, timeouts, not TLS
+  std::atomic<uint64_t> relp_connections{0};
 };
 
 class Listeners {
  public:
-  // Binds every configured UDP, TCP and TLS address (port 0 picks a free one). Errors:
+  // Binds every configured UDP, TCP, TLS and RELP address (port 0 picks a free one). Errors:
   // io naming the address that could not be bound; invalid_argument naming the TLS
   // certificate, key or CA file that could not be loaded.
   [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(

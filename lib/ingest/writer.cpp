@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <thread>
 
 namespace hokan::ingest {
 namespace {
@@ -10,6 +12,17 @@ namespace {
 constexpr auto kBatchSyncInterval = std::chrono::milliseconds(5);
 // Larger batches amortise the WAL write; this bounds the latency one batch adds.
 constexpr std::size_t kMaxBatchEvents = 8192;
+// Test builds can slow every write down, so that a test can kill hokand while batches
+// wait in the queue (acknowledging protocols must not have answered them yet).
+void test_write_delay() {
+#ifdef HOKAN_FAULT_INJECTION
+  static const int delay_ms = [] {
+    const char* v = std::getenv("HOKAN_TEST_WRITE_DELAY_MS");
+    return v ? std::atoi(v) : 0;
+  }();
+  if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+#endif
+}
 }  // namespace
 
 Writer::Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued)
@@ -96,6 +109,7 @@ void Writer::run() {
     items.clear();
     bool ok = true;
     auto started = std::chrono::steady_clock::now();
+    test_write_delay();
     if (!batch.empty()) {
       auto written = store_.write(batch);
       if (!written) {

@@ -46,6 +46,8 @@ std::string render_metrics(const MetricSources& s) {
   metric(out, "hokan_tls_handshake_failures_total", "counter",
          "TLS connections dropped before or during the handshake (refused certificate, timeout, not TLS).");
   sample(out, "hokan_tls_handshake_failures_total", l.tls_handshake_failures.load());
+  metric(out, "hokan_relp_connections_total", "counter", "RELP connections accepted.");
+  sample(out, "hokan_relp_connections_total", l.relp_connections.load());
 
   const auto& w = *s.writer;
   metric(out, "hokan_records_ingested_total", "counter", "Records written to the store, per category.");

@@ -84,6 +84,16 @@ start_hokand() {  # config file
 
 stop_hokand() { stop_pid "$HOKAND_PID"; HOKAND_PID=""; }
 
+# A loopback TCP port nobody listens on now (for listeners that must keep their port
+# across a restart).
+free_port() {
+  local p
+  for p in $(shuf -i 20000-60000 -n 100); do
+    ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
+
 hctl() { "$HOKANCTL" --socket "$WORK/hokan.sock" "$@"; }
 
 # Polls until a query counts at least N records (bounded: 10 s). Prints the count.
