@@ -54,9 +54,14 @@ class BucketObjectUpload : public ObjectUpload {
     if (bucket_->dropped || chunks_ == 0) return;
     std::string begin = codec::object_prefix(id_), end = codec::object_prefix(id_ + 1);
     (void)bucket_->store.db->DeleteRange({}, bucket_->store.records, begin, end);
-    // Refused bytes should not wait for a compaction to disappear.
+    // Refused bytes should not wait for a compaction to disappear: a blob file that held
+    // only refused chunks goes once this compaction drops their keys. Blob GC is off for
+    // object buckets (see configure_rocksdb); forcing it here lets old blob files shared
+    // with a concurrent upload be rewritten without the refused chunks, as before.
+    rocksdb::CompactRangeOptions compact;
+    compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
     rocksdb::Slice b(begin), e(end);
-    (void)bucket_->store.db->CompactRange({}, bucket_->store.records, &b, &e);
+    (void)bucket_->store.db->CompactRange(compact, bucket_->store.records, &b, &e);
   }
   uint64_t id() const override { return id_; }
   uint64_t size() const override { return size_; }

@@ -216,7 +216,10 @@ void Store::Impl::configure_rocksdb() {
   object_options.enable_blob_files = true;
   object_options.min_blob_size = 64 * 1024;
   object_options.blob_compression_type = rocksdb::kNoCompression;
-  object_options.enable_blob_garbage_collection = true;
+  // No blob GC: objects are never overwritten, so compactions would only copy live
+  // footage from the oldest blob files into new ones — most of the CPU of an upload
+  // went there. A purge drops or rewrites the whole bucket; abort() forces GC itself.
+  object_options.enable_blob_garbage_collection = false;
   // A 100 MB segment must not sit in memory: flush object buckets often.
   object_options.write_buffer_size = 16 << 20;
   object_options.max_write_buffer_number = 3;
