@@ -223,6 +223,12 @@ void Store::Impl::configure_rocksdb() {
   // A 100 MB segment must not sit in memory: flush object buckets often.
   object_options.write_buffer_size = 16 << 20;
   object_options.max_write_buffer_number = 3;
+  // Flushing (blob checksums and writes) is the slowest stage of an upload: two flushes
+  // at once keep a second core busy while the receiving side fills the next memtable.
+  object_options.max_background_flushes = 2;
+  // Start writeback as blob files grow, so the fsync that closes each one (and the
+  // upload's last flush, which the 201 waits for) finds little left to write.
+  object_options.bytes_per_sync = 1 << 20;
 }
 
 const rocksdb::Options& Store::Impl::options_for(const std::string& category) const {
