@@ -24,6 +24,14 @@ class BucketObjectUpload : public ObjectUpload {
   }
   Result<void> append(std::string_view bytes) override {
     while (!bytes.empty()) {
+      // The HTTP side hands over whole 1 MiB pieces: those go to the memtable as they
+      // are, sparing a copy of every byte; only ragged pieces gather in chunk_.
+      if (chunk_.empty() && bytes.size() >= kChunkBytes) {
+        if (auto r = put_chunk(bytes.substr(0, kChunkBytes)); !r) return r;
+        bytes.remove_prefix(kChunkBytes);
+        size_ += kChunkBytes;
+        continue;
+      }
       std::size_t take = std::min(bytes.size(), kChunkBytes - chunk_.size());
       chunk_.append(bytes.substr(0, take));
       bytes.remove_prefix(take);
@@ -68,14 +76,19 @@ class BucketObjectUpload : public ObjectUpload {
 
  private:
   Result<void> flush_chunk() {
+    if (auto r = put_chunk(chunk_); !r) return r;
+    chunk_.clear();
+    return {};
+  }
+  Result<void> put_chunk(std::string_view bytes) {
     std::lock_guard lock(bucket_->write_mutex);
     if (bucket_->dropped) return fail(Errc::unavailable, "the bucket was purged during the upload");
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;  // made durable by the flush in finish()
-    auto s = bucket_->store.db->Put(wo, bucket_->store.records, codec::object_chunk_key(id_, chunks_), chunk_);
+    auto s = bucket_->store.db->Put(wo, bucket_->store.records, codec::object_chunk_key(id_, chunks_),
+                                    rocksdb::Slice(bytes.data(), bytes.size()));
     if (!s.ok()) return std::unexpected(status_error(s, "write " + bucket_->path));
     ++chunks_;
-    chunk_.clear();
     return {};
   }
   std::shared_ptr<Bucket> bucket_;
