@@ -102,42 +102,69 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   // Chunks handed from the I/O thread to the upload thread, and their buffers back.
+  // Everything but `stopped` is touched on the I/O thread only: the upload thread posts
+  // each chunk's outcome back, which also wakes a reader waiting for a free slot (a
+  // timer that never expires serves as the I/O thread's condition variable).
   struct Pipeline {
     static constexpr int kInFlight = 2;
-    std::atomic<int> in_flight{0};
-    std::mutex mutex;
+    explicit Pipeline(asio::io_context& io) : ready(io, asio::steady_timer::time_point::max()) {}
+    int in_flight = 0;
     std::vector<std::shared_ptr<std::vector<char>>> free;
     std::string failure;
+    std::atomic<bool> stopped{false};  // read by the upload thread to skip the rest
+    asio::steady_timer ready;
     std::shared_ptr<std::vector<char>> take_buffer() {
-      std::lock_guard lock(mutex);
       if (free.empty()) return std::make_shared<std::vector<char>>(kReadChunk);
       auto b = std::move(free.back());
       free.pop_back();
       return b;
     }
-    void give_back(std::shared_ptr<std::vector<char>> b) {
-      std::lock_guard lock(mutex);
+    void done(std::shared_ptr<std::vector<char>> b, std::string error) {
       free.push_back(std::move(b));
-    }
-    void fail(std::string why) {
-      std::lock_guard lock(mutex);
-      if (failure.empty()) failure = std::move(why);
-    }
-    bool failed() {
-      std::lock_guard lock(mutex);
-      return !failure.empty();
-    }
-    std::string error() {
-      std::lock_guard lock(mutex);
-      return failure;
+      if (!error.empty() && failure.empty()) failure = std::move(error);
+      --in_flight;
+      ready.cancel();
     }
   };
 
-  awaitable<void> drain(Pipeline& p, asio::steady_timer& wait) {
-    while (p.in_flight.load() > 0) {
-      wait.expires_after(std::chrono::microseconds(200));
-      co_await wait.async_wait(as_tuple_awaitable);
+  // Waits on the I/O thread until at most `limit` chunks are still with the upload thread.
+  awaitable<void> settle(Pipeline& p, int limit) {
+    while (p.in_flight > limit) {
+      p.ready.expires_at(asio::steady_timer::time_point::max());
+      co_await p.ready.async_wait(as_tuple_awaitable);
     }
+  }
+
+  // Fills `chunk` from the body, up to its size or the body's end, and says how many
+  // bytes it got. With a Content-Length the bytes go from the socket straight into the
+  // chunk, in reads as large as the chunk: through the parser they would be copied once
+  // more and arrive 64 KiB per read. A chunked body goes through the parser.
+  awaitable<std::tuple<boost::system::error_code, std::size_t>> read_body(
+      beast::tcp_stream& stream, beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
+      std::optional<uint64_t>& direct_left, std::vector<char>& chunk) {
+    stream.expires_after(std::chrono::seconds(ctx.idle_timeout_seconds));
+    if (!direct_left) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple_awaitable);
+      if (ec == http::error::need_buffer) ec = {};
+      co_return std::tuple{ec, chunk.size() - parser.get().body().size};
+    }
+    std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(chunk.size(), *direct_left));
+    // Body bytes that came in with the header are in `buffer`; never take more than the
+    // body, so a pipelined next request stays there for the parser.
+    std::size_t early = std::min(want, buffer.size());
+    asio::buffer_copy(asio::buffer(chunk.data(), early), buffer.data());
+    buffer.consume(early);
+    *direct_left -= early;
+    if (early == want) co_return std::tuple{boost::system::error_code{}, early};
+    // Asio's own completion conditions cap each read at 64 KiB; this one lets a read take
+    // all that is left.
+    auto rest = [](const boost::system::error_code& e, std::size_t) -> std::size_t { return e ? 0 : kReadChunk; };
+    auto [ec, n] =
+        co_await asio::async_read(stream, asio::buffer(chunk.data() + early, want - early), rest, as_tuple_awaitable);
+    *direct_left -= n;
+    co_return std::tuple{ec, early + n};
   }
 
   // Runs blocking work on the upload thread and comes back to the I/O thread.
@@ -232,7 +259,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     return p;
   }
 
-  awaitable<void> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+  // Answers one PUT. True when its body was read whole and answered with success, so
+  // the connection can carry another request.
+  awaitable<bool> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, const std::string& category,
                              const std::string& name) {
     auto& req = parser.get();
@@ -242,7 +271,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto prepared = prepare(parser, category, name, peer);
     if (auto* refusal = std::get_if<Refusal>(&prepared)) {
       Refusal r = *refusal;
-      co_return co_await error(stream, r, version);
+      co_await error(stream, r, version);
+      co_return false;
     }
     store::Event meta = std::get<Prepared>(prepared).meta;
     uint64_t limit = std::get<Prepared>(prepared).limit;
@@ -257,7 +287,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
     if (refused) {
       Refusal r = *refused;
-      co_return co_await error(stream, r, version);
+      co_await error(stream, r, version);
+      co_return false;
     }
     struct Release {
       std::atomic<std::size_t>& n;
@@ -266,7 +297,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     auto begun = co_await off_io([&] { return ctx.store->begin_object(meta); });
     if (!begun) {
       Refusal r{http::status::internal_server_error, begun.error().message};
-      co_return co_await error(stream, r, version);
+      co_await error(stream, r, version);
+      co_return false;
     }
     std::unique_ptr<store::ObjectUpload> upload = std::move(*begun);
     uint64_t received = 0;
@@ -279,45 +311,49 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     // Reading the next chunk overlaps with storing the last: chunks go to the upload
     // thread in order (one thread, FIFO), at most kInFlight at a time, so memory stays
     // bounded and the socket is read while the disk works.
-    auto pipeline = std::make_shared<Pipeline>();
+    auto pipeline = std::make_shared<Pipeline>(io);
+    std::optional<uint64_t> direct_left;
+    if (!parser.chunked()) direct_left = parser.content_length().value_or(0);
+    auto body_done = [&] { return direct_left ? *direct_left == 0 : parser.is_done(); };
     std::optional<Refusal> failed;
-    asio::steady_timer wait(io);
-    while (!parser.is_done() && !failed) {
+    while (!body_done() && !failed) {
       auto chunk = pipeline->take_buffer();
-      parser.get().body().data = chunk->data();
-      parser.get().body().size = chunk->size();
-      stream.expires_after(std::chrono::seconds(ctx.idle_timeout_seconds));
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, as_tuple_awaitable);
-      if (ec && ec != http::error::need_buffer) {
-        co_await drain(*pipeline, wait);
+      auto [ec, got] = co_await read_body(stream, buffer, parser, direct_left, *chunk);
+      if (ec) {
+        pipeline->stopped = true;
+        co_await settle(*pipeline, 0);
         co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
-        co_return;  // the sender went away or was too slow: nothing was acknowledged
+        co_return false;  // the sender went away or was too slow: nothing was acknowledged
       }
-      std::size_t got = chunk->size() - parser.get().body().size;
       if ((received += got) > limit) {
         failed = Refusal{http::status::payload_too_large, "the object is larger than max_object_bytes"};
         break;
       }
-      while (pipeline->in_flight.load() >= Pipeline::kInFlight) {
-        wait.expires_after(std::chrono::microseconds(200));
-        co_await wait.async_wait(as_tuple_awaitable);
-      }
-      pipeline->in_flight.fetch_add(1);
-      asio::post(blocking, [pipeline, chunk, got, ctxp = sha.get(), up = upload.get()] {
-        if (!pipeline->failed()) {
+      co_await settle(*pipeline, Pipeline::kInFlight - 1);
+      ++pipeline->in_flight;
+      asio::post(blocking, [this, pipeline, chunk, got, ctxp = sha.get(), up = upload.get()]() mutable {
+        std::string error;
+        if (!pipeline->stopped) {
           EVP_DigestUpdate(ctxp, chunk->data(), got);
-          if (auto r = up->append(std::string_view(chunk->data(), got)); !r) pipeline->fail(r.error().message);
+          if (auto r = up->append(std::string_view(chunk->data(), got)); !r) {
+            error = r.error().message;
+            pipeline->stopped = true;
+          }
         }
-        pipeline->give_back(chunk);
-        pipeline->in_flight.fetch_sub(1);
+        asio::post(io, [pipeline, chunk = std::move(chunk), error = std::move(error)]() mutable {
+          pipeline->done(std::move(chunk), std::move(error));
+        });
       });
     }
-    co_await drain(*pipeline, wait);
-    if (!failed && pipeline->failed()) failed = Refusal{http::status::internal_server_error, pipeline->error()};
+    if (failed) pipeline->stopped = true;
+    co_await settle(*pipeline, 0);
+    if (!failed && !pipeline->failure.empty())
+      failed = Refusal{http::status::internal_server_error, pipeline->failure};
     if (failed) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
       Refusal r = *failed;
-      co_return co_await error(stream, r, version);
+      co_await error(stream, r, version);
+      co_return false;
     }
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int digest_size = 0;
@@ -346,7 +382,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (!stored) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
       Refusal r{http::status::internal_server_error, stored.error().message};
-      co_return co_await error(stream, r, version);
+      co_await error(stream, r, version);
+      co_return false;
     }
     co_await off_io([&] { upload.reset(); return 0; });
     counters.objects.fetch_add(1, std::memory_order_relaxed);
@@ -361,6 +398,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     };
     co_await respond<http::string_body>(stream, http::status::created, std::move(body), type, version, req.keep_alive(),
                                         std::move(headers));
+    co_return true;
   }
 
   awaitable<void> session(tcp::socket socket) {
@@ -402,8 +440,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           refused = Refusal{http::status::bad_request, "expected /v1/objects/{category}/{name}"};
         } else {
           std::string category = rest.substr(0, slash), name = rest.substr(slash + 1);
-          co_await put_object(stream, buffer, parser, category, name);
-          if (!parser.is_done()) co_return;  // refused before the body: close rather than drain it
+          bool answered = co_await put_object(stream, buffer, parser, category, name);
+          if (!answered) co_return;  // refused before the body's end: close rather than drain it
         }
       } else {
         refused = Refusal{http::status::not_found, "no such resource"};

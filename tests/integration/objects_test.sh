@@ -63,6 +63,27 @@ expect_eq "end time kept" "2026-11-20T03:05:00+09:00" "$(jq -r .fields.end <<<"$
 set +e; out=$(hctl object get cctv seg1.ts -o "$WORK/x" 2>&1); code=$?; set -e
 expect_eq "object get needs a purpose" 2 "$code"
 
+# A body with a Content-Length is read straight into the chunks; a chunked one goes
+# through the parser. Both round-trip, and a connection carries one PUT after another.
+segment "$WORK/seg2" chunked 3
+expect_eq "201 chunked body" 201 "$(put seg2.ts entrance-1 2026-11-20T03:10:00+09:00 "$WORK/seg2" -H "Transfer-Encoding: chunked")"
+hctl object get cctv seg2.ts --purpose INC-9 -o "$WORK/seg2.back"
+expect_eq "chunked byte-identical" "$(sha256sum < "$WORK/seg2" | cut -d' ' -f1)" "$(sha256sum < "$WORK/seg2.back" | cut -d' ' -f1)"
+segment "$WORK/ka1" keepalive1 2; segment "$WORK/ka2" keepalive2 1
+both=$(curl -s -o /dev/null -o /dev/null -w '%{http_code}/%{num_connects} ' -H "Authorization: Bearer $TOKEN" \
+  -H "X-Hokan-Time: 2026-11-20T03:20:00+09:00" -H "X-Hokan-Camera: entrance-1" \
+  -T "$WORK/ka1" "$url/v1/objects/cctv/ka1.ts" -T "$WORK/ka2" "$url/v1/objects/cctv/ka2.ts")
+expect_eq "two PUTs on one connection" "201/1 201/0 " "$both"
+hctl object get cctv ka2.ts --purpose INC-9 -o "$WORK/ka2.back"
+expect_eq "second PUT byte-identical" "$(sha256sum < "$WORK/ka2" | cut -d' ' -f1)" "$(sha256sum < "$WORK/ka2.back" | cut -d' ' -f1)"
+# A sender that goes away mid-body leaves nothing behind: the name stays free.
+segment "$WORK/cut" cut 8
+curl -s -o /dev/null --limit-rate 2M -T "$WORK/cut" -H "Authorization: Bearer $TOKEN" \
+  -H "X-Hokan-Time: 2026-11-20T03:30:00+09:00" -H "X-Hokan-Camera: entrance-1" "$url/v1/objects/cctv/cut.ts" &
+cut_pid=$!; sleep 1; kill "$cut_pid"; wait "$cut_pid" 2>/dev/null || true
+printf 'after the cut' > "$WORK/after-cut"
+expect_eq "name free after a cut upload" 201 "$(put cut.ts entrance-1 2026-11-20T03:30:00+09:00 "$WORK/after-cut")"
+
 # Every error status.
 printf 'small' > "$WORK/small"
 expect_eq "409 name taken" 409 "$(put seg1.ts entrance-1 2026-11-20T03:00:00+09:00 "$WORK/small")"
@@ -114,7 +135,7 @@ expect_eq "released segment destroyed" no "$(on_disk MARKER-held-START)"
 # Metrics and health.
 expect_eq "healthz" ok "$(curl -s "$url/healthz")"
 metrics=$(curl -s "$url/metrics")
-expect_contains "objects stored metric" "hokan_objects_stored_total 5" "$metrics"
+expect_contains "objects stored metric" "hokan_objects_stored_total 9" "$metrics"
 expect_contains "purge metric" "hokan_purged_records_total" "$metrics"
 expect_contains "latency histogram" 'hokan_write_batch_seconds_bucket{le="+Inf"}' "$metrics"
 expect_contains "per-category metric" 'hokan_records_ingested_total{category="cctv"}' "$metrics"
