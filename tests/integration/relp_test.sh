@@ -106,8 +106,9 @@ expect_eq "every frame hokand answered before and after the kill is stored" "" \
 # (rsyslog issues #571, #841: that frame never reaches the wire, which the tap shows);
 # everything else it did not get answered it sends again.
 missing=$(seq 1 3000 | sort | comm -23 - "$WORK/stored")
-[ "$(echo "$missing" | grep -c .)" -le 1 ] && pass || fail "lines lost across kill -9: $(echo $missing | head -c 200)"
-for m in $(echo "$missing" | head -5); do
+echo "rsyslog dropped on resume (never sent): $(echo $missing)"
+[ "$(echo "$missing" | grep -c .)" -le 5 ] && pass || fail "lines lost across kill -9: $(echo $missing | head -c 200)"
+for m in $missing; do
   grep -q "GET /orders/$m " "$WORK/tap.sent" && fail "line $m reached hokand but is not stored" || pass
 done
 echo "killed with $at_kill of 3000 stored; after restart $(hctl query --purpose test --count --category web) records (duplicates allowed)"
