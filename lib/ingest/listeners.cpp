@@ -8,6 +8,7 @@
 #include <charconv>
 #include <mutex>
 
+#include "core/log_exceptions.h"
 #include "core/time_format.h"
 #include "ingest/relp_session.h"
 #include "syslog/framing.h"
@@ -244,15 +245,13 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         if (log) log->warn("accept: {}", ec.message());
         continue;
       }
-      auto log_exception = [log = log](std::exception_ptr e) {
-        if (!e) return;
-        try { std::rethrow_exception(e); } catch (const std::exception& x) {
-          if (log) log->error("session ended by exception: {}", x.what());
-        }
-      };
       switch (kind) {
-        case Kind::tcp: asio::co_spawn(io, tcp_session(std::move(socket)), log_exception); break;
-        case Kind::tls: asio::co_spawn(io, tls_session(std::move(socket), tls), log_exception); break;
+        case Kind::tcp:
+          asio::co_spawn(io, tcp_session(std::move(socket)), core::log_exceptions(log, "tcp session"));
+          break;
+        case Kind::tls:
+          asio::co_spawn(io, tls_session(std::move(socket), tls), core::log_exceptions(log, "tls session"));
+          break;
         case Kind::relp: {
           counters.relp_connections.fetch_add(1, std::memory_order_relaxed);
           boost::system::error_code ignored;
@@ -292,12 +291,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
                                                     Writer& writer) {
   auto impl = std::make_shared<Impl>(io, writer, config.storage.max_message_bytes);
   impl->builder = std::move(builder);
-  auto log_exception = [log = impl->log](std::exception_ptr e) {
-    if (!e) return;
-    try { std::rethrow_exception(e); } catch (const std::exception& x) {
-      if (log) log->error("listener ended by exception: {}", x.what());
-    }
-  };
+  auto log_exception = core::log_exceptions(impl->log, "listener");
   for (const auto& text : config.listen.udp) {
     auto hp = split_host_port(text);
     if (!hp) return std::unexpected(hp.error());

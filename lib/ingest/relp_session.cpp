@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log_exceptions.h"
 #include "core/time_format.h"
 #include "syslog/relp.h"
 
@@ -139,14 +140,8 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
 
 void start_relp_session(tcp::socket socket, Source source, const RelpSessionContext& context) {
   auto a = std::make_shared<Answers>(std::move(socket));
-  auto log_exception = [log = context.log](std::exception_ptr e) {
-    if (!e) return;
-    try { std::rethrow_exception(e); } catch (const std::exception& x) {
-      if (log) log->error("relp session ended by exception: {}", x.what());
-    }
-  };
-  asio::co_spawn(context.io, answer(a), log_exception);
-  asio::co_spawn(context.io, read_frames(a, std::move(source), context), log_exception);
+  asio::co_spawn(context.io, answer(a), core::log_exceptions(context.log, "relp answers"));
+  asio::co_spawn(context.io, read_frames(a, std::move(source), context), core::log_exceptions(context.log, "relp session"));
 }
 
 }  // namespace hokan::ingest

@@ -11,6 +11,7 @@
 #include <future>
 #include <variant>
 
+#include "core/log_exceptions.h"
 #include "core/time_format.h"
 #include "ingest/listeners.h"
 
@@ -462,12 +463,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         if (!acceptor.is_open()) break;
         continue;
       }
-      asio::co_spawn(io, session(std::move(socket)), [log = log](std::exception_ptr e) {
-        if (!e) return;
-        try { std::rethrow_exception(e); } catch (const std::exception& x) {
-          if (log) log->error("http session ended by exception: {}", x.what());
-        }
-      });
+      asio::co_spawn(io, session(std::move(socket)), core::log_exceptions(log, "http session"));
     }
   }
 };
@@ -490,7 +486,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, cons
     if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
   }
   if (ec) return fail(Errc::io, "http " + address + ": cannot listen: " + ec.message());
-  asio::co_spawn(io, impl->accept_loop(), asio::detached);
+  asio::co_spawn(io, impl->accept_loop(), core::log_exceptions(impl->log, "http listener"));
   return std::make_unique<HttpServer>(impl);
 }
 
