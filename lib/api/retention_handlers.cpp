@@ -1,5 +1,5 @@
-// Control-service handlers for retention: purges, case clocks, legal holds and the
-// destruction ledger.
+// Control-service handlers for retention and its proofs: purges, case clocks, legal
+// holds, the destruction ledger and tamper verification.
 #include "api/service_impl.h"
 
 #include <nlohmann/json.hpp>
@@ -191,6 +191,42 @@ void Service::Impl::ledger(const Caller& caller, const json& r, Responder& out) 
     if (!j.is_discarded()) all.push_back(std::move(j));
   }
   out.result(json{{"receipts", all}}.dump());
+  out.done("{}");
+}
+
+void Service::Impl::verify(const Caller& caller, const json& r, Responder& out) {
+  if (!authorize(caller, "verify", "admin", r, false)) return (void)out.error(out_error_);
+  auto snapshot = current_config();
+  store::ScanQuery which;
+  which.categories = strings(r, "category");
+  for (auto [key, target] : {std::pair{"since", &which.since_us}, std::pair{"until", &which.until_us}}) {
+    std::string text = string(r, key);
+    if (text.empty()) continue;
+    auto t = core::parse_time(text, core::now_us(), *snapshot->zone);
+    if (!t) return (void)out.error(std::string("bad --") + key + ": " + t.error().message);
+    *target = *t;
+  }
+  auto checks = store.verify(which);
+  if (!checks) return (void)out.error(checks.error().message);
+  json buckets = json::array();
+  uint64_t damaged = 0;
+  for (const auto& c : *checks) {
+    json problems = json::array();
+    for (const auto& p : c.problems)
+      problems.push_back({{"kind", p.kind},
+                          {"time", p.time_us ? core::format_rfc3339(p.time_us, *snapshot->zone) : ""},
+                          {"detail", p.detail}});
+    if (!c.problems.empty()) ++damaged;
+    char day[16];
+    std::snprintf(day, sizeof day, "%04d-%02d-%02d", c.bucket.year, c.bucket.month, c.bucket.day);
+    buckets.push_back({{"category", c.bucket.category}, {"lane", c.bucket.lane}, {"day", day}, {"blocks", c.blocks},
+                       {"links", c.links}, {"head", c.head}, {"problems", problems}});
+  }
+  auto e = entry(caller, "verify", r);
+  e.count = checks->size();
+  if (damaged) e.why = std::to_string(damaged) + " bucket(s) failed verification";
+  if (!audited(e, out)) return;
+  out.result(json{{"buckets", buckets}}.dump());
   out.done("{}");
 }
 

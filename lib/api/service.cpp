@@ -166,6 +166,7 @@ void Service::handle(const Caller& caller, const std::string& text, Responder& o
   if (op == "hold_release") return impl_->hold_release(caller, request, out);
   if (op == "hold_list") return impl_->hold_list(caller, request, out);
   if (op == "ledger") return impl_->ledger(caller, request, out);
+  if (op == "verify") return impl_->verify(caller, request, out);
   if (op == "subject_find") return impl_->subject_find(caller, request, out);
   if (op == "subject_erase") return impl_->subject_erase(caller, request, out);
   if (op == "export") return impl_->export_records(caller, request, out);

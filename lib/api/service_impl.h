@@ -149,6 +149,9 @@ struct Service::Impl {
 
   void ledger(const Caller& caller, const json& r, Responder& out);
 
+  // Tamper evidence: every selected bucket against its seal chain.
+  void verify(const Caller& caller, const json& r, Responder& out);
+
   // Runs a query and streams each match (as `shown` presents it) to the client.
   Result<void> stream_events(const query::QueryRequest& request, const core::TimeZone& zone, Responder& out,
                              uint64_t& sent, const std::function<store::Event(const store::Event&)>& shown);

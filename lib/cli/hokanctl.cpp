@@ -48,6 +48,8 @@ constexpr const char* kUsage =
     "  hold release NAME --reason TEXT\n"
     "  hold list [--format table|json]\n"
     "  ledger [--since T] [--format table|json]       destruction receipts\n"
+    "  verify [--category C] [--since T] [--until T] [--format table|json]\n"
+    "           check every bucket against its seal chain (tamper evidence)\n"
     "\n"
     "Times: 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday,\n"
     "-2h, +1h, -30min, -7d (the daemon's time zone unless an offset is given).\n"
@@ -280,6 +282,37 @@ int ledger(const std::string& socket, const Args& args) {
   return 0;
 }
 
+// Exit status 0 when every bucket checked is intact, 1 when any is not.
+int verify(const std::string& socket, const Args& args) {
+  json request = {{"op", "verify"}};
+  for (const char* single : {"since", "until"})
+    if (args.has(single)) request[single] = args.value(single);
+  if (args.has("category")) request["category"] = args.values("category");
+  json result;
+  int code = Session().run(socket, request, [](const json&, std::string_view) {}, nullptr, &result);
+  if (code != 0) return code;
+  bool intact = true;
+  const auto& buckets = result.value("buckets", json::array());
+  for (const auto& b : buckets) intact = intact && b.value("problems", json::array()).empty();
+  if (args.value("format", "table") == "json") {
+    for (const auto& b : buckets) std::printf("%s\n", b.dump().c_str());
+    return intact ? 0 : 1;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& b : buckets) {
+    const auto& problems = b.value("problems", json::array());
+    std::string status = problems.empty() ? "intact" : std::to_string(problems.size()) + " problem(s)";
+    rows.push_back({cell(b, "category"), cell(b, "day"), cell(b, "lane"), cell(b, "blocks"), cell(b, "links"), status,
+                    cell(b, "head").substr(0, 16)});
+    for (const auto& p : problems)
+      rows.push_back({"", "", "", "", "", "  " + cell(p, "kind"), cell(p, "time") + " " + cell(p, "detail")});
+  }
+  print_table({"CATEGORY", "DAY", "LANE", "BLOCKS", "LINKS", "STATUS", "HEAD"}, rows);
+  std::fprintf(stderr, "%zu bucket(s) checked: %s\n", buckets.size(),
+               intact ? "all intact" : "TAMPERING OR DAMAGE FOUND");
+  return intact ? 0 : 1;
+}
+
 constexpr const char* kPurposeRequired =
     "a purpose is required for every read: add --purpose TEXT (an incident or request number)";
 
@@ -486,6 +519,7 @@ int run_hokanctl(const std::vector<std::string>& given) {
   if (command == "case") return cases(socket, *args);
   if (command == "hold") return holds(socket, *args);
   if (command == "ledger") return ledger(socket, *args);
+  if (command == "verify") return verify(socket, *args);
   if (command == "subject") return subject(socket, *args);
   if (command == "export") return export_records(socket, *args);
   if (command == "object") return object(socket, *args);

@@ -30,7 +30,7 @@ void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event
 }
 
 void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
-                           rocksdb::ColumnFamilyHandle* index) {
+                           rocksdb::ColumnFamilyHandle* index, std::vector<seal::SealedBlock>& sealed) {
   if (entries_.empty()) return;
   auto by_key = [](const Entry& a, const Entry& b) { return a.key < b.key; };
   // Live traffic arrives in time order; back-filled or skewed senders do not.
@@ -39,9 +39,11 @@ void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHand
 
   auto put_block = [&] {
     key_.clear();
-    codec::append_block_key(key_, builder_.first_key());
+    builder_first_ = builder_.first_key();
+    codec::append_block_key(key_, builder_first_);
     builder_.finish(block_value_);
     batch.Put(records, key_, block_value_);
+    sealed.push_back({builder_first_, seal::sha256(block_value_)});
   };
   const codec::RecordKey anchor = entries_.front().key;  // names this write's postings
   uint32_t ordinal = 0;

@@ -17,6 +17,7 @@
 #include "store/event.h"
 #include "store/keyed_hash.h"
 #include "store/record_block.h"
+#include "store/seal.h"
 
 namespace hokan::store::detail {
 
@@ -31,10 +32,11 @@ class BucketBatch {
   bool empty() const { return entries_.empty(); }
 
   // Sorts the records, cuts them into blocks and puts the blocks (into `records`) and
-  // one posting per distinct indexed value (into `index`) into `batch`. Leaves the
-  // BucketBatch empty for reuse.
+  // one posting per distinct indexed value (into `index`) into `batch`; appends each
+  // block's key and digest to `sealed` (see seal.h). Leaves the BucketBatch empty for
+  // reuse.
   void put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
-                rocksdb::ColumnFamilyHandle* index);
+                rocksdb::ColumnFamilyHandle* index, std::vector<seal::SealedBlock>& sealed);
 
  private:
   static constexpr int kFields = 4;  // host, app, user, src_ip
@@ -72,6 +74,7 @@ class BucketBatch {
   std::unordered_map<ValueKey, HitList, ValueKeyHash> values_;
   std::vector<Hit> hits_;
   block::Builder builder_;
+  codec::RecordKey builder_first_{};
   std::string block_value_, key_;
   std::vector<codec::PostingHit> posting_;
 };

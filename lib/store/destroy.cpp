@@ -132,8 +132,12 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;  // flushed and synced below before anything depends on it
     rocksdb::WriteBatch batch;
+    // The rewritten bucket starts a seal chain of its own (see seal.h).
+    seal::Head head;
+    std::vector<seal::SealedBlock> sealed;
     auto write_out = [&]() -> Result<void> {
-      survivors.put_into(batch, new_db->records, new_db->index);
+      survivors.put_into(batch, new_db->records, new_db->index, sealed);
+      append_seal(batch, new_db->index, head, sealed);
       auto w = new_db->db->Write(wo, &batch);
       batch.Clear();
       if (!w.ok()) return std::unexpected(status_error(w, "write " + new_path));

@@ -140,6 +140,17 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
   return out;
 }
 
+void append_seal(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index, seal::Head& head,
+                 std::vector<seal::SealedBlock>& sealed) {
+  if (sealed.empty()) return;
+  seal::Link link{head.hash, std::move(sealed)};
+  std::string encoded = seal::encode_link(link);
+  batch.Put(index, seal::link_key(head.seq), encoded);
+  head = seal::Head{head.seq + 1, seal::sha256(encoded)};
+  batch.Put(index, seal::kHeadKey, seal::encode_head(head));
+  sealed.clear();
+}
+
 Result<void> IdAllocator::open(const std::string& path) {
   path_ = path;
   if (FILE* f = std::fopen(path.c_str(), "r")) {
@@ -278,6 +289,12 @@ Result<std::shared_ptr<Bucket>> Store::Impl::bucket_locked(const BucketId& id, b
   bucket->store = std::move(*opened);
   std::string stats;
   if (bucket->store.db->Get({}, bucket->store.index, kStatsKey, &stats).ok()) bucket->stats = decode_stats(stats);
+  std::string head;
+  if (bucket->store.db->Get({}, bucket->store.index, seal::kHeadKey, &head).ok()) {
+    auto decoded = seal::decode_head(head);
+    if (!decoded) return fail(Errc::corruption, bucket->path + ": " + decoded.error().message);
+    bucket->seal = *decoded;
+  }
   bucket->last_used = ++tick;
   open_buckets.emplace(id, bucket);
   const_cast<Impl*>(this)->known.insert(id);

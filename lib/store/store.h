@@ -113,6 +113,24 @@ class ObjectUpload {
   virtual uint64_t size() const = 0;
 };
 
+// What `verify` found in one bucket (see seal.h). Times, never record contents: a
+// verification report holds no personal data.
+struct BucketCheck {
+  BucketInfo bucket;
+  uint64_t blocks = 0;  // record blocks on disk
+  uint64_t links = 0;   // links of the seal chain
+  std::string head;     // hex SHA-256 the chain ends at (empty: no chain)
+  struct Problem {
+    // "altered": a block's bytes differ from what was sealed; "removed": sealed but not
+    // on disk; "inserted": on disk but never sealed; "chain": a link is missing, does
+    // not decode or does not follow the one before.
+    std::string kind;
+    int64_t time_us = 0;  // the block's first record time (0 for chain problems)
+    std::string detail;
+  };
+  std::vector<Problem> problems;  // empty: intact
+};
+
 class Store {
  public:
   // Opens (creating when needed) the store under options.state_dir. Errors: io when the
@@ -130,6 +148,10 @@ class Store {
   // Streams matching events in time order (or reverse). Stops early when the visitor
   // returns false.
   [[nodiscard]] Result<ScanStats> scan(const ScanQuery& query, const Visitor& visit) const;
+
+  // Checks every bucket `which` selects (its categories and time range; the other fields
+  // are ignored) against its seal chain. Blocking; reads whole buckets. Errors: io.
+  [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which) const;
 
   // Every bucket on disk, oldest first.
   std::vector<BucketInfo> buckets() const;

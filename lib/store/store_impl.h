@@ -5,6 +5,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include <condition_variable>
 #include <cstdint>
@@ -20,6 +21,7 @@
 
 #include "core/error.h"
 #include "store/keyed_hash.h"
+#include "store/seal.h"
 #include "store/store.h"
 
 namespace hokan::store {
@@ -80,6 +82,11 @@ struct BucketDb {
 // Opens (creating when missing) a bucket's RocksDB instance with both families.
 Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path);
 
+// Seals the blocks one write puts into `batch`: appends a link after `head` and moves the
+// head (see seal.h). `head` is what the bucket's chain ends at once the batch is written.
+void append_seal(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index, seal::Head& head,
+                 std::vector<seal::SealedBlock>& sealed);
+
 struct Bucket {
   BucketId id;
   std::string path;
@@ -87,6 +94,7 @@ struct Bucket {
   uint64_t last_used = 0;
   std::mutex write_mutex;  // held by the writer while writing, by a purge while destroying
   BucketStats stats;       // under write_mutex
+  seal::Head seal;         // under write_mutex: where the bucket's seal chain ends
   bool dropped = false;    // under write_mutex: a purge removed it; fetch the bucket again
 };
 

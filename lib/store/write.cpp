@@ -72,6 +72,7 @@ Result<void> Store::write(std::vector<Event>& events) {
   rocksdb::WriteOptions wo;
   wo.sync = impl.options.sync == SyncMode::always;
   rocksdb::WriteBatch batch;
+  std::vector<seal::SealedBlock> sealed;
   for (auto& [bucket_id, p] : pending) {
     while (true) {
       std::unique_lock lock(p.bucket->write_mutex);
@@ -84,13 +85,18 @@ Result<void> Store::write(std::vector<Event>& events) {
         continue;
       }
       auto& db = p.bucket->store;
-      if (!p.records.empty()) p.records.put_into(batch, db.records, db.index);
+      seal::Head head = p.bucket->seal;
+      if (!p.records.empty()) {
+        p.records.put_into(batch, db.records, db.index, sealed);
+        append_seal(batch, db.index, head, sealed);
+      }
       BucketStats after = merged(p.bucket->stats, p.delta);
       batch.Put(db.index, kStatsKey, encode_stats(after));
       auto s = db.db->Write(wo, &batch);
       batch.Clear();
       if (!s.ok()) return std::unexpected(status_error(s, "write " + p.bucket->path));
       p.bucket->stats = after;
+      p.bucket->seal = head;
       break;
     }
     if (impl.options.sync == SyncMode::batch) impl.unsynced.insert(bucket_id);

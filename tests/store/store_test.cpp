@@ -271,5 +271,41 @@ TEST_F(StoreTest, ScansOfManyDaysKeepTheirOrderAndStopWhenAsked) {
   }
 }
 
+TEST_F(StoreTest, SealsEveryWriteAndVerifiesIntactAcrossReopenAndRewrite) {
+  auto store = open();
+  for (int w = 0; w < 3; ++w) {
+    std::vector<Event> batch;
+    for (int i = 0; i < 200; ++i)
+      batch.push_back(event(kNov20 + w * 1000 + i, "access", "h", "u", std::string(500, 'a' + w)));
+    ASSERT_TRUE(store->write(batch));
+  }
+  auto checks = store->verify({});
+  ASSERT_TRUE(checks);
+  ASSERT_EQ(checks->size(), 1u);
+  EXPECT_TRUE((*checks)[0].problems.empty()) << (*checks)[0].problems[0].detail;
+  EXPECT_EQ((*checks)[0].links, 3u) << "one link per write";
+  EXPECT_GT((*checks)[0].blocks, 3u);
+  std::string head = (*checks)[0].head;
+  EXPECT_EQ(head.size(), 64u);
+  store.reset();
+  store = open();
+  std::vector<Event> more{event(kNov20 + 5000, "access", "h", "u", "later")};
+  ASSERT_TRUE(store->write(more));
+  checks = store->verify({});
+  ASSERT_TRUE(checks);
+  EXPECT_TRUE((*checks)[0].problems.empty());
+  EXPECT_EQ((*checks)[0].links, 4u) << "the chain continues after a restart";
+  // A purge's rewrite starts a fresh chain over what it kept.
+  auto rewritten = store->rewrite_bucket(
+      store->buckets()[0], [](const Event& e) { return e.message[0] != 'a'; },
+      [](const RewriteStats&) { return std::string("{}"); });
+  ASSERT_TRUE(rewritten);
+  EXPECT_EQ(rewritten->destroyed.records, 200u);
+  checks = store->verify({});
+  ASSERT_TRUE(checks);
+  EXPECT_TRUE((*checks)[0].problems.empty());
+  EXPECT_NE((*checks)[0].head, head);
+}
+
 }  // namespace
 }  // namespace hokan::store

@@ -1,0 +1,85 @@
+#include "store/seal.h"
+
+#include <openssl/sha.h>
+
+#include <cstring>
+
+#include "store/varint.h"
+
+namespace hokan::store::seal {
+
+Digest sha256(std::string_view bytes) {
+  Digest d;
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d.data());
+  return d;
+}
+
+std::string hex(const Digest& d) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(64);
+  for (uint8_t b : d) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+std::string link_key(uint64_t seq) {
+  std::string key(1, kLinkPrefix);
+  bytes::put_u64_be(key, seq);
+  return key;
+}
+
+std::string encode_link(const Link& link) {
+  std::string out(link.previous.begin(), link.previous.end());
+  bytes::put_varint(out, link.blocks.size());
+  for (const auto& b : link.blocks) {
+    codec::append_block_key(out, b.key);
+    out.append(b.digest.begin(), b.digest.end());
+  }
+  return out;
+}
+
+Result<Link> decode_link(std::string_view bytes) {
+  auto bad = [] { return fail(Errc::corruption, "seal link does not decode"); };
+  if (bytes.size() < 33) return bad();
+  Link link;
+  std::memcpy(link.previous.data(), bytes.data(), 32);
+  bytes::Reader r(bytes.substr(32));
+  uint64_t n = 0;
+  if (!r.varint(n)) return bad();
+  std::size_t header = bytes.size() - 32;
+  // What the varint took: the rest must be exactly n entries.
+  std::size_t varint_bytes = 1;
+  for (uint64_t v = n; v >= 0x80; v >>= 7) ++varint_bytes;
+  std::size_t entry = codec::kBlockKeySize + 32;
+  if (n > header / entry || header - varint_bytes != n * entry) return bad();
+  const char* p = bytes.data() + 32 + varint_bytes;
+  link.blocks.reserve(n);
+  for (uint64_t i = 0; i < n; ++i, p += entry) {
+    auto key = codec::decode_block_key(std::string_view(p, codec::kBlockKeySize));
+    if (!key) return bad();
+    SealedBlock b{*key, {}};
+    std::memcpy(b.digest.data(), p + codec::kBlockKeySize, 32);
+    link.blocks.push_back(b);
+  }
+  return link;
+}
+
+std::string encode_head(const Head& head) {
+  std::string out;
+  bytes::put_u64_be(out, head.seq);
+  out.append(head.hash.begin(), head.hash.end());
+  return out;
+}
+
+Result<Head> decode_head(std::string_view bytes) {
+  if (bytes.size() != 40) return fail(Errc::corruption, "seal head does not decode");
+  Head head;
+  head.seq = bytes::get_u64_be(bytes.data());
+  std::memcpy(head.hash.data(), bytes.data() + 8, 32);
+  return head;
+}
+
+}  // namespace hokan::store::seal

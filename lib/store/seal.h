@@ -1,0 +1,56 @@
+// Tamper evidence: every write's record blocks are sealed into a per-bucket hash chain.
+//
+//   index family  's' | seq (u64 BE)  ->  link: previous link's hash (32) | count |
+//                                        per block: block key (17) | SHA-256 of its value (32)
+//                 'h'                 ->  head: seq of the last link (u64 BE) | its hash (32)
+//
+// A link's hash is the SHA-256 of its encoded bytes, and each link names the hash of the
+// one before (the first names 32 zero bytes), so altering, removing or adding a block —
+// or a link — outside hokan breaks the chain where `verify` walks it. A bucket rewritten
+// by a purge or an erasure starts a new chain; its ledger receipt accounts for the change.
+// What this cannot see on its own is a forger who recomputes the whole chain: operators
+// who need that keep the heads `hokanctl verify` prints somewhere else.
+// Pure functions and value types (OpenSSL's SHA-256), no RocksDB; thread-safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "store/codec.h"
+
+namespace hokan::store::seal {
+
+using Digest = std::array<uint8_t, 32>;
+
+Digest sha256(std::string_view bytes);
+std::string hex(const Digest& d);
+
+struct SealedBlock {
+  codec::RecordKey key;
+  Digest digest{};
+};
+
+struct Link {
+  Digest previous{};
+  std::vector<SealedBlock> blocks;
+};
+
+struct Head {
+  uint64_t seq = 0;  // links written; the last one is seq - 1
+  Digest hash{};     // hash of the last link; zeros before the first
+};
+
+constexpr char kLinkPrefix = 's';
+constexpr char kHeadKey[] = "h";
+
+std::string link_key(uint64_t seq);
+std::string encode_link(const Link& link);
+[[nodiscard]] Result<Link> decode_link(std::string_view bytes);
+std::string encode_head(const Head& head);
+[[nodiscard]] Result<Head> decode_head(std::string_view bytes);
+
+}  // namespace hokan::store::seal

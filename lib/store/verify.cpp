@@ -1,0 +1,111 @@
+// Tamper evidence, the checking side: walks each bucket's seal chain (see seal.h) and
+// compares it with the record blocks on disk.
+#include <rocksdb/db.h>
+
+#include <map>
+
+#include "store/seal.h"
+#include "store/store.h"
+#include "store/store_impl.h"
+
+namespace hokan::store {
+using namespace detail;
+
+namespace {
+
+std::string key_text(codec::RecordKey key) {
+  return std::to_string(key.time_us) + "/" + std::to_string(key.id);
+}
+
+// Follows the chain link by link; returns what each sealed block should hash to.
+std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCheck& check) {
+  std::map<codec::RecordKey, seal::Digest> sealed;
+  seal::Head head;
+  std::string head_bytes;
+  auto s = db.db->Get({}, db.index, seal::kHeadKey, &head_bytes);
+  if (s.ok()) {
+    auto decoded = seal::decode_head(head_bytes);
+    if (decoded) head = *decoded;
+    else check.problems.push_back({"chain", 0, "the chain head does not decode"});
+  }
+  check.head = head.seq ? seal::hex(head.hash) : "";
+  std::string lower = seal::link_key(0), upper(1, seal::kLinkPrefix + 1);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.index));
+  seal::Digest previous{};
+  uint64_t expected = 0;
+  for (it->Seek(lower); it->Valid(); it->Next(), ++expected) {
+    std::string_view key(it->key().data(), it->key().size()), value(it->value().data(), it->value().size());
+    if (key != seal::link_key(expected)) {
+      check.problems.push_back({"chain", 0, "link " + std::to_string(expected) + " is missing"});
+      break;
+    }
+    auto link = seal::decode_link(value);
+    if (!link) {
+      check.problems.push_back({"chain", 0, "link " + std::to_string(expected) + " does not decode"});
+      break;
+    }
+    if (link->previous != previous) {
+      check.problems.push_back({"chain", 0, "link " + std::to_string(expected) + " does not follow the one before"});
+      break;
+    }
+    previous = seal::sha256(value);
+    for (const auto& b : link->blocks) sealed[b.key] = b.digest;
+    ++check.links;
+  }
+  if (check.problems.empty() && (expected != head.seq || (head.seq && previous != head.hash)))
+    check.problems.push_back({"chain", 0,
+                              "the chain has " + std::to_string(expected) + " links but its head names " +
+                                  std::to_string(head.seq)});
+  return sealed;
+}
+
+}  // namespace
+
+Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
+  auto& impl = *impl_;
+  std::vector<BucketCheck> out;
+  for (auto& [day, ids] : impl.plan(which)) {
+    for (const auto& id : ids) {
+      auto opened = impl.bucket(id, false);
+      if (!opened) return std::unexpected(opened.error());
+      if (!*opened) continue;
+      const Bucket& bucket = **opened;
+      BucketCheck check;
+      check.bucket = {id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100, bucket.path};
+      auto sealed = walk_chain(bucket.store, check);
+      std::string lower(1, codec::kBlockPrefix), upper(1, codec::kBlockPrefix + 1);
+      rocksdb::Slice lower_slice(lower), upper_slice(upper);
+      rocksdb::ReadOptions ro;
+      ro.iterate_lower_bound = &lower_slice;
+      ro.iterate_upper_bound = &upper_slice;
+      ro.fill_cache = false;
+      std::unique_ptr<rocksdb::Iterator> it(bucket.store.db->NewIterator(ro, bucket.store.records));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        ++check.blocks;
+        auto key = codec::decode_block_key(std::string_view(it->key().data(), it->key().size()));
+        if (!key) {
+          check.problems.push_back({"inserted", 0, "a key that is not a block key"});
+          continue;
+        }
+        auto found = sealed.find(*key);
+        if (found == sealed.end()) {
+          check.problems.push_back({"inserted", key->time_us, "block " + key_text(*key) + " was never sealed"});
+          continue;
+        }
+        if (seal::sha256(std::string_view(it->value().data(), it->value().size())) != found->second)
+          check.problems.push_back({"altered", key->time_us, "block " + key_text(*key) + " differs from its seal"});
+        sealed.erase(found);
+      }
+      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "verify " + bucket.path));
+      for (const auto& [key, digest] : sealed)
+        check.problems.push_back({"removed", key.time_us, "block " + key_text(key) + " is sealed but gone"});
+      out.push_back(std::move(check));
+    }
+  }
+  return out;
+}
+
+}  // namespace hokan::store
