@@ -125,14 +125,8 @@ void Service::Impl::hold_place(const Caller& caller, const json& r, Responder& o
   f.users = strings(r, "user");
   f.ips = strings(r, "ip");
   f.cases = strings(r, "case");
-  int64_t now = core::now_us();
-  for (auto [key, target] : {std::pair{"since", &f.since_us}, std::pair{"until", &f.until_us}}) {
-    std::string text = string(r, key);
-    if (text.empty()) continue;
-    auto t = core::parse_time(text, now, *snapshot->zone);
-    if (!t) return (void)out.error(std::string("bad --") + key + ": " + t.error().message);
-    *target = *t;
-  }
+  if (auto times = read_times(r, *snapshot->zone, f.since_us, f.until_us); !times)
+    return (void)out.error(times.error().message);
   hold.filter_text = string(r, "filter_text");
   if (auto placed = ctx.holds->place(hold); !placed) return (void)out.error(placed.error().message);
   // Count what it keeps now; a preservation order may precede the data, so none is fine.
@@ -199,13 +193,8 @@ void Service::Impl::verify(const Caller& caller, const json& r, Responder& out) 
   auto snapshot = current_config();
   store::ScanQuery which;
   which.categories = strings(r, "category");
-  for (auto [key, target] : {std::pair{"since", &which.since_us}, std::pair{"until", &which.until_us}}) {
-    std::string text = string(r, key);
-    if (text.empty()) continue;
-    auto t = core::parse_time(text, core::now_us(), *snapshot->zone);
-    if (!t) return (void)out.error(std::string("bad --") + key + ": " + t.error().message);
-    *target = *t;
-  }
+  if (auto times = read_times(r, *snapshot->zone, which.since_us, which.until_us); !times)
+    return (void)out.error(times.error().message);
   auto checks = store.verify(which);
   if (!checks) return (void)out.error(checks.error().message);
   json buckets = json::array();

@@ -17,6 +17,7 @@
 #include "api/follow.h"
 #include "api/service.h"
 #include "audit/auditor.h"
+#include "core/time_format.h"
 #include "query/query.h"
 
 namespace hokan::api {
@@ -107,6 +108,20 @@ struct Service::Impl {
   static std::string string(const json& request, const char* name) {
     auto it = request.find(name);
     return it != request.end() && it->is_string() ? it->get<std::string>() : std::string();
+  }
+
+  // Reads the request's "since" and "until" (as typed) into the targets they are given
+  // for; keeps a target as it is when its key is absent. Errors: "bad --since: ...".
+  static Result<void> read_times(const json& r, const core::TimeZone& zone, int64_t& since_us, int64_t& until_us) {
+    int64_t now = core::now_us();
+    for (auto [key, target] : {std::pair{"since", &since_us}, std::pair{"until", &until_us}}) {
+      std::string text = string(r, key);
+      if (text.empty()) continue;
+      auto t = core::parse_time(text, now, zone);
+      if (!t) return fail(Errc::invalid_argument, std::string("bad --") + key + ": " + t.error().message);
+      *target = *t;
+    }
+    return {};
   }
 
   static query::QueryRequest query_request(const json& r) {

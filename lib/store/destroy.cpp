@@ -20,31 +20,23 @@ BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.year * 10000
 // block. Stops with the first error `visit` or the data returns.
 Result<void> for_each_record(const BucketDb& db, const std::string& category,
                              const std::function<Result<void>(codec::RecordKey, std::string_view, Event&)>& visit) {
-  std::string lower(1, codec::kBlockPrefix), upper(1, codec::kBlockPrefix + 1);
-  rocksdb::Slice lower_slice(lower), upper_slice(upper);
-  rocksdb::ReadOptions ro;
-  ro.iterate_lower_bound = &lower_slice;
-  ro.iterate_upper_bound = &upper_slice;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.records));
   block::Reader reader;
   Event e;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    auto first = codec::decode_block_key(std::string_view(it->key().data(), it->key().size()));
+  return for_each_block(db, [&](std::string_view key, std::string_view value) -> Result<void> {
+    auto first = codec::decode_block_key(key);
     if (!first) return std::unexpected(first.error());
-    if (auto r = reader.open(*first, std::string_view(it->value().data(), it->value().size())); !r) return r;
+    if (auto r = reader.open(*first, value); !r) return r;
     for (std::size_t i = 0; i < reader.size(); ++i) {
-      auto key = reader.key(i);
+      auto record_key = reader.key(i);
       e = Event{};
-      e.time_us = key.time_us;
-      e.id = key.id;
+      e.time_us = record_key.time_us;
+      e.id = record_key.id;
       e.category = category;
       if (auto r = codec::decode_event(reader.record(i), e); !r) return r;
-      if (auto r = visit(key, reader.record(i), e); !r) return r;
+      if (auto r = visit(record_key, reader.record(i), e); !r) return r;
     }
-  }
-  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read"));
-  return {};
+    return {};
+  });
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <thread>
 
+#include "store/codec.h"
 #include "store/store_impl.h"
 
 namespace hokan::store {
@@ -138,6 +139,24 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
   (void)out.db->DestroyColumnFamilyHandle(handles[0]);
   out.index = handles[1];
   return out;
+}
+
+Result<void> for_each_block(const BucketDb& db,
+                            const std::function<Result<void>(std::string_view key, std::string_view value)>& visit) {
+  std::string lower(1, codec::kBlockPrefix), upper(1, codec::kBlockPrefix + 1);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.fill_cache = false;  // whole-bucket passes would evict what lookups keep warm
+  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.records));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (auto r = visit(std::string_view(it->key().data(), it->key().size()),
+                       std::string_view(it->value().data(), it->value().size()));
+        !r)
+      return r;
+  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + db.db->GetName()));
+  return {};
 }
 
 void append_seal(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index, seal::Head& head,

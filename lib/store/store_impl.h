@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -81,6 +82,11 @@ struct BucketDb {
 
 // Opens (creating when missing) a bucket's RocksDB instance with both families.
 Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path);
+
+// Calls `visit(key, value)` for every record block of `db` in key order (object chunks
+// are not blocks). Stops at the first error `visit` returns; errors: io.
+Result<void> for_each_block(const BucketDb& db,
+                            const std::function<Result<void>(std::string_view key, std::string_view value)>& visit);
 
 // Seals the blocks one write puts into `batch`: appends a link after `head` and moves the
 // head (see seal.h). `head` is what the bucket's chain ends at once the batch is written.

@@ -76,30 +76,24 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
       BucketCheck check;
       check.bucket = {id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100, bucket.path};
       auto sealed = walk_chain(bucket.store, check);
-      std::string lower(1, codec::kBlockPrefix), upper(1, codec::kBlockPrefix + 1);
-      rocksdb::Slice lower_slice(lower), upper_slice(upper);
-      rocksdb::ReadOptions ro;
-      ro.iterate_lower_bound = &lower_slice;
-      ro.iterate_upper_bound = &upper_slice;
-      ro.fill_cache = false;
-      std::unique_ptr<rocksdb::Iterator> it(bucket.store.db->NewIterator(ro, bucket.store.records));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      auto walked = for_each_block(bucket.store, [&](std::string_view key_bytes, std::string_view value) -> Result<void> {
         ++check.blocks;
-        auto key = codec::decode_block_key(std::string_view(it->key().data(), it->key().size()));
+        auto key = codec::decode_block_key(key_bytes);
         if (!key) {
           check.problems.push_back({"inserted", 0, "a key that is not a block key"});
-          continue;
+          return {};
         }
         auto found = sealed.find(*key);
         if (found == sealed.end()) {
           check.problems.push_back({"inserted", key->time_us, "block " + key_text(*key) + " was never sealed"});
-          continue;
+          return {};
         }
-        if (seal::sha256(std::string_view(it->value().data(), it->value().size())) != found->second)
+        if (seal::sha256(value) != found->second)
           check.problems.push_back({"altered", key->time_us, "block " + key_text(*key) + " differs from its seal"});
         sealed.erase(found);
-      }
-      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "verify " + bucket.path));
+        return {};
+      });
+      if (!walked) return std::unexpected(walked.error());
       for (const auto& [key, digest] : sealed)
         check.problems.push_back({"removed", key.time_us, "block " + key_text(key) + " is sealed but gone"});
       out.push_back(std::move(check));
