@@ -6,7 +6,9 @@
 //
 // A link's hash is the SHA-256 of its encoded bytes, and each link names the hash of the
 // one before (the first names 32 zero bytes), so altering, removing or adding a block —
-// or a link — outside hokan breaks the chain where `verify` walks it. A bucket rewritten
+// or a link — outside hokan breaks the chain where `verify` walks it. An object's bytes
+// are covered through its metadata record, which carries their SHA-256 and is sealed in
+// its block like any record. A bucket rewritten
 // by a purge or an erasure starts a new chain; its ledger receipt accounts for the change.
 // What this cannot see on its own is a forger who recomputes the whole chain: operators
 // who need that keep the heads `hokanctl verify` prints somewhere else.
@@ -27,6 +29,20 @@ namespace hokan::store::seal {
 using Digest = std::array<uint8_t, 32>;
 
 Digest sha256(std::string_view bytes);
+
+// SHA-256 over bytes that arrive in pieces (an object's chunks).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view bytes);
+  Digest finish();
+
+ private:
+  void* context_;  // EVP_MD_CTX, kept out of this header
+};
 std::string hex(const Digest& d);
 
 struct SealedBlock {

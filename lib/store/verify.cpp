@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "store/codec.h"
+#include "store/record_block.h"
 #include "store/seal.h"
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -62,6 +64,45 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
   return sealed;
 }
 
+// Objects: each metadata record (sealed in its block) names the SHA-256 of the bytes;
+// hash the chunks on disk and compare.
+Result<void> check_objects(const BucketDb& db, const std::string& category, BucketCheck& check) {
+  block::Reader reader;
+  Event e;
+  return for_each_block(db, [&](std::string_view key, std::string_view value) -> Result<void> {
+    auto first = codec::decode_block_key(key);
+    if (!first || !reader.open(*first, value)) return {};  // reported by the block walk
+    for (std::size_t i = 0; i < reader.size(); ++i) {
+      e = Event{};
+      if (!codec::decode_event(reader.record(i), e) || !e.is_object()) continue;
+      std::string sealed;
+      for (const auto& [name, v] : e.fields.extra)
+        if (name == "sha256") sealed = v;
+      if (sealed.empty()) continue;  // stored before objects carried their digest
+      auto object_key = reader.key(i);
+      seal::Sha256 sha;
+      uint64_t size = 0;
+      std::string prefix = codec::object_prefix(object_key.id);
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;
+      std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.records));
+      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        sha.update(std::string_view(it->value().data(), it->value().size()));
+        size += it->value().size();
+      }
+      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "verify " + category));
+      std::string name = "object " + std::to_string(object_key.id);  // names may name people
+      if (size != e.object_size)
+        check.problems.push_back({"removed", object_key.time_us,
+                                  name + " has " + std::to_string(size) + " of its " + std::to_string(e.object_size) +
+                                      " bytes"});
+      else if (seal::hex(sha.finish()) != sealed)
+        check.problems.push_back({"altered", object_key.time_us, name + "'s bytes differ from their sealed SHA-256"});
+    }
+    return {};
+  });
+}
+
 }  // namespace
 
 Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
@@ -94,6 +135,8 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
         return {};
       });
       if (!walked) return std::unexpected(walked.error());
+      if (impl.options.object_categories.contains(id.category))
+        if (auto r = check_objects(bucket.store, id.category, check); !r) return std::unexpected(r.error());
       for (const auto& [key, digest] : sealed)
         check.problems.push_back({"removed", key.time_us, "block " + key_text(key) + " is sealed but gone"});
       out.push_back(std::move(check));

@@ -2,17 +2,29 @@
 # Tamper evidence: hokanctl verify finds every bucket intact after ordinary writes (the
 # store's unit tests cover restarts and purges), then finds a block altered, a block
 # removed and a block inserted behind hokan's back with RocksDB's own `ldb` tool, as
-# someone with the disk but not hokan would.
+# someone with the disk but not hokan would; and footage whose bytes were altered.
 source "$(dirname "$0")/lib.sh"
 command -v ldb >/dev/null || { echo "ldb missing (rocksdb-tools): run tools/install-deps" >&2; exit 1; }
 
 config=$(write_config <<'TOML'
 [[category]]
+name = "cctv"
+kind = "object"
+retention = "3650d"
+[[category]]
 name = "operation"
 retention = "3650d"
 TOML
 )
+sed -i 's/^control = .*/&\nhttp = "127.0.0.1:0"/' "$config"
 start_hokand "$config"
+url="http://127.0.0.1:$(awk '$1=="http"{n=split($2,a,":"); print a[n]; exit}' "$WORK/state/endpoints")"
+for cam in door-1 door-2; do
+  { printf 'FOOTAGE-%s ' "$cam"; head -c 20000 /dev/urandom; } > "$WORK/$cam.ts"
+  expect_eq "footage $cam stored" 201 "$(curl -s -o /dev/null -w '%{http_code}' -X PUT --data-binary @"$WORK/$cam.ts" \
+    -H "X-Hokan-Time: 2026-11-20T03:00:00+09:00" -H "Content-Type: video/mp2t" -H "X-Hokan-Camera: $cam" \
+    "$url/v1/objects/cctv/$cam.ts")"
+done
 exec 3<>"/dev/tcp/127.0.0.1/$TCP_PORT"
 for i in $(seq 1 60); do
   printf '<13>1 2026-11-20T03:%02d:00+09:00 web01 app - - - message number %d\n' "$((i % 60))" "$i" >&3
@@ -29,6 +41,14 @@ expect_contains "verify is audited" '"action":"verify"' \
   "$(hctl query --purpose test --category audit --format json | jq -c '{action}' | tr -d ' ')"
 
 stop_hokand
+# Footage: one byte of door-2's segment changed in place.
+footage=$(ls -d "$WORK"/state/buckets/cctv/*/2026-11-20)
+chunk=$(ldb --db="$footage" scan --key_hex --value_hex --column_family=default 2>/dev/null | grep '^0x6F' \
+  | while read -r k _ v; do [[ "$v" == 0x464F4F544147452D646F6F722D32* ]] && echo "$k $v"; done || true)
+chunk_key=${chunk%% *}; chunk_value=${chunk#* }
+[ -n "$chunk_key" ] && pass || fail "door-2's chunk not found"
+ldb --db="$footage" put --key_hex --value_hex --column_family=default "$chunk_key" \
+  "${chunk_value:0:40}00${chunk_value:42}" >/dev/null
 bucket=$(ls -d "$WORK"/state/buckets/operation/*/2026-11-20)
 blocks=$(ldb --db="$bucket" scan --key_hex --value_hex --column_family=default 2>/dev/null | grep '^0x62')
 first_key=$(sed -n 1p <<<"$blocks" | awk '{print $1}')
@@ -47,8 +67,11 @@ ldb --db="$bucket" put --key_hex --value_hex --column_family=default "$inserted_
 start_hokand "$config"
 status=0; out=$(hctl verify --format json) || status=$?
 expect_eq "tampering found: exit 1" 1 "$status"
-kinds=$(jq -r '.problems[].kind' <<<"$out" | sort | tr '\n' ' ')
+kinds=$(jq -r 'select(.category == "operation") | .problems[].kind' <<<"$out" | sort | tr '\n' ' ')
 expect_eq "one altered, one inserted, one removed" "altered inserted removed " "$kinds"
+footage_problems=$(jq -r 'select(.category == "cctv") | .problems[] | .kind + ": " + .detail' <<<"$out")
+expect_eq "one segment's bytes altered" 1 "$(grep -c "bytes differ from their sealed SHA-256" <<<"$footage_problems")"
+expect_eq "and nothing else in the footage bucket" 1 "$(grep -c . <<<"$footage_problems")"
 expect_contains "the table says so" "TAMPERING OR DAMAGE FOUND" "$(hctl verify 2>&1 || true)"
 expect_contains "the failed verification is audited" "failed verification" \
   "$(hctl query --purpose test --category audit --format json | jq -r .message)"
