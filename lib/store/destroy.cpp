@@ -14,8 +14,6 @@ using namespace detail;
 
 namespace {
 
-BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.year * 10000 + b.month * 100 + b.day}; }
-
 // Calls `visit(key, encoded record, decoded event)` for every record of `db`, block by
 // block. Stops with the first error `visit` or the data returns.
 Result<void> for_each_record(const BucketDb& db, const std::string& category,
@@ -140,13 +138,15 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
       survivors.add(key, record, e);
       if (e.is_object()) {
         // Kept objects keep their bytes: copy the chunks (into fresh blob files).
-        std::string prefix = codec::object_prefix(e.id);
-        std::unique_ptr<rocksdb::Iterator> chunks(old_db->db->NewIterator({}, old_db->records));
-        for (chunks->Seek(prefix); chunks->Valid() && chunks->key().starts_with(prefix); chunks->Next()) {
+        rocksdb::Status written;
+        auto copied = for_each_chunk(*old_db, e.id, [&](std::string_view chunk_key, std::string_view bytes) {
           rocksdb::WriteBatch one;
-          one.Put(new_db->records, chunks->key(), chunks->value());
-          if (auto w = new_db->db->Write(wo, &one); !w.ok()) return std::unexpected(status_error(w, "write " + new_path));
-        }
+          one.Put(new_db->records, chunk_key, bytes);
+          written = new_db->db->Write(wo, &one);
+          return written.ok();
+        });
+        if (!copied) return std::unexpected(copied.error());
+        if (!written.ok()) return std::unexpected(status_error(written, "write " + new_path));
       }
       if (survivors.size() >= 8192) return write_out();
       return {};

@@ -120,18 +120,15 @@ Result<void> Store::read_object(const Event& metadata, const std::function<bool(
   auto bucket = impl.bucket(id, false);
   if (!bucket) return std::unexpected(bucket.error());
   if (!*bucket) return fail(Errc::not_found, "the object is no longer stored");
-  std::string prefix = codec::object_prefix(metadata.id);
-  rocksdb::ReadOptions ro;
-  ro.fill_cache = false;
-  std::unique_ptr<rocksdb::Iterator> it((*bucket)->store.db->NewIterator(ro, (*bucket)->store.records));
-  uint64_t seen = 0;
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-    seen += it->value().size();
-    if (!sink(std::string_view(it->value().data(), it->value().size()))) return {};
-  }
-  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + (*bucket)->path));
-  if (seen != metadata.object_size)
-    return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(seen) +
+  bool stopped = false;
+  auto seen = for_each_chunk((*bucket)->store, metadata.id, [&](std::string_view, std::string_view bytes) {
+    stopped = !sink(bytes);
+    return !stopped;
+  });
+  if (!seen) return std::unexpected(seen.error());
+  if (stopped) return {};
+  if (*seen != metadata.object_size)
+    return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(*seen) +
                                       " of its " + std::to_string(metadata.object_size) + " bytes");
   return {};
 }

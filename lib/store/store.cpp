@@ -42,6 +42,12 @@ std::optional<DayNumber> parse_day_text(std::string_view s) {
   return y * 10000 + m * 100 + d;
 }
 
+BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.year * 10000 + b.month * 100 + b.day}; }
+
+BucketInfo info_of(const BucketId& id, const std::string& path) {
+  return {id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100, path};
+}
+
 Error status_error(const rocksdb::Status& s, const std::string& what) {
   return Error{s.IsCorruption() ? Errc::corruption : Errc::io, what + ": " + s.ToString()};
 }
@@ -157,6 +163,23 @@ Result<void> for_each_block(const BucketDb& db,
       return r;
   if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + db.db->GetName()));
   return {};
+}
+
+Result<uint64_t> for_each_chunk(const BucketDb& db, uint64_t id,
+                                const std::function<bool(std::string_view key, std::string_view bytes)>& visit) {
+  std::string prefix = codec::object_prefix(id);
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;  // footage would evict what lookups keep warm
+  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.records));
+  uint64_t seen = 0;
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    seen += it->value().size();
+    if (!visit(std::string_view(it->key().data(), it->key().size()),
+               std::string_view(it->value().data(), it->value().size())))
+      break;
+  }
+  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + db.db->GetName()));
+  return seen;
 }
 
 void append_seal(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* index, seal::Head& head,
@@ -485,8 +508,7 @@ std::vector<BucketInfo> Store::buckets() const {
   std::vector<BucketInfo> out;
   std::lock_guard lock(impl_->mutex);
   for (const auto& id : impl_->known)
-    out.push_back({id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100,
-                   impl_->bucket_path(id)});
+    out.push_back(info_of(id, impl_->bucket_path(id)));
   std::sort(out.begin(), out.end(), [](const BucketInfo& a, const BucketInfo& b) {
     return std::tie(a.year, a.month, a.day, a.category) < std::tie(b.year, b.month, b.day, b.category);
   });
@@ -496,7 +518,7 @@ std::vector<BucketInfo> Store::buckets() const {
 uint64_t Store::keyed_hash(std::string_view value) const { return (*impl_->hash)(value); }
 
 Result<BucketStats> Store::bucket_stats(const BucketInfo& info) const {
-  auto b = impl_->bucket({info.category, info.lane, info.year * 10000 + info.month * 100 + info.day}, false);
+  auto b = impl_->bucket(id_of(info), false);
   if (!b) return std::unexpected(b.error());
   if (!*b) return fail(Errc::not_found, "no bucket " + info.path);
   std::lock_guard lock((*b)->write_mutex);

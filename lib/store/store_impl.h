@@ -43,6 +43,10 @@ struct BucketId {
   auto operator<=>(const BucketId&) const = default;
 };
 
+// A bucket's id and the public description of it, each from the other.
+BucketId id_of(const BucketInfo& info);
+BucketInfo info_of(const BucketId& id, const std::string& path);
+
 Error status_error(const rocksdb::Status& s, const std::string& what);
 
 // The bucket's own counts live under this key in its index column family.
@@ -87,6 +91,11 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
 // are not blocks). Stops at the first error `visit` returns; errors: io.
 Result<void> for_each_block(const BucketDb& db,
                             const std::function<Result<void>(std::string_view key, std::string_view value)>& visit);
+
+// Calls `visit(key, bytes)` for each chunk of object `id` in order; stops early when it
+// returns false. Returns the bytes visited. Errors: io.
+Result<uint64_t> for_each_chunk(const BucketDb& db, uint64_t id,
+                                const std::function<bool(std::string_view key, std::string_view bytes)>& visit);
 
 // Seals the blocks one write puts into `batch`: appends a link after `head` and moves the
 // head (see seal.h). `head` is what the bucket's chain ends at once the batch is written.

@@ -66,7 +66,7 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
 
 // Objects: each metadata record (sealed in its block) names the SHA-256 of the bytes;
 // hash the chunks on disk and compare.
-Result<void> check_objects(const BucketDb& db, const std::string& category, BucketCheck& check) {
+Result<void> check_objects(const BucketDb& db, BucketCheck& check) {
   block::Reader reader;
   Event e;
   return for_each_block(db, [&](std::string_view key, std::string_view value) -> Result<void> {
@@ -81,16 +81,12 @@ Result<void> check_objects(const BucketDb& db, const std::string& category, Buck
       if (sealed.empty()) continue;  // stored before objects carried their digest
       auto object_key = reader.key(i);
       seal::Sha256 sha;
-      uint64_t size = 0;
-      std::string prefix = codec::object_prefix(object_key.id);
-      rocksdb::ReadOptions ro;
-      ro.fill_cache = false;
-      std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.records));
-      for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-        sha.update(std::string_view(it->value().data(), it->value().size()));
-        size += it->value().size();
-      }
-      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "verify " + category));
+      auto seen = for_each_chunk(db, object_key.id, [&](std::string_view, std::string_view bytes) {
+        sha.update(bytes);
+        return true;
+      });
+      if (!seen) return std::unexpected(seen.error());
+      uint64_t size = *seen;
       std::string name = "object " + std::to_string(object_key.id);  // names may name people
       if (size != e.object_size)
         check.problems.push_back({"removed", object_key.time_us,
@@ -115,7 +111,7 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
       if (!*opened) continue;
       const Bucket& bucket = **opened;
       BucketCheck check;
-      check.bucket = {id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100, bucket.path};
+      check.bucket = info_of(id, bucket.path);
       auto sealed = walk_chain(bucket.store, check);
       auto walked = for_each_block(bucket.store, [&](std::string_view key_bytes, std::string_view value) -> Result<void> {
         ++check.blocks;
@@ -136,7 +132,7 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
       });
       if (!walked) return std::unexpected(walked.error());
       if (impl.options.object_categories.contains(id.category))
-        if (auto r = check_objects(bucket.store, id.category, check); !r) return std::unexpected(r.error());
+        if (auto r = check_objects(bucket.store, check); !r) return std::unexpected(r.error());
       for (const auto& [key, digest] : sealed)
         check.problems.push_back({"removed", key.time_us, "block " + key_text(key) + " is sealed but gone"});
       out.push_back(std::move(check));
