@@ -1,21 +1,11 @@
 #include "query/event_json.h"
 
 #include "core/time_format.h"
+#include "core/utf8.h"
 #include "syslog/parser.h"
 
 namespace hokan::query {
 namespace {
-
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when it is invalid.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (std::size_t k = 1; k < n; ++k)
-    if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return 0;
-  if (n == 2 && c < 0xc2) return 0;  // overlong
-  return n;
-}
 
 void key(std::string& out, std::string_view name) {
   out.push_back(',');
@@ -40,7 +30,7 @@ void append_json_string(std::string_view text, std::string& out) {
     auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) { ++i; continue; }
     if (c >= 0x80) {
-      std::size_t n = utf8_sequence(text, i);
+      std::size_t n = core::utf8_sequence(text, i);
       if (n) { i += n; continue; }
     }
     out.append(text.substr(run, i - run));
