@@ -4,7 +4,8 @@
 #include <pwd.h>
 
 #include <algorithm>
-#include <set>
+
+#include "audit/auditor.h"
 
 namespace hokan::api {
 
@@ -30,65 +31,63 @@ std::vector<std::string> AccessControl::groups_of(const Caller& caller) const {
   return names;
 }
 
-Decision AccessControl::check(const Caller& caller, const std::string& action,
-                              const std::vector<std::string>& requested) const {
+AccessControl::Roles AccessControl::roles_of(const Caller& caller, const std::string& action) const {
+  Roles r;
   std::set<std::string> all;
   for (const auto& c : config_->categories) all.insert(c.name);
-  std::set<std::string> permitted;
-  bool any_role = false, action_granted = false;
   if (caller.uid == daemon_uid_) {
-    any_role = action_granted = true;
-    permitted = all;
-    permitted.insert("audit");
-  } else {
-    auto groups = groups_of(caller);
-    for (const auto& role : config_->roles) {
-      bool member = std::find(role.users.begin(), role.users.end(), caller.user) != role.users.end() ||
-                    std::any_of(role.groups.begin(), role.groups.end(), [&](const std::string& g) {
-                      return std::find(groups.begin(), groups.end(), g) != groups.end();
-                    });
-      if (!member) continue;
-      any_role = true;
-      bool admin = std::find(role.actions.begin(), role.actions.end(), "admin") != role.actions.end();
-      if (std::find(role.actions.begin(), role.actions.end(), action) == role.actions.end()) continue;
-      action_granted = true;
-      for (const auto& c : role.categories) {
-        if (c == "*") permitted.insert(all.begin(), all.end());
-        else permitted.insert(c);
-      }
-      if (admin) permitted.insert("audit");
+    r.any = r.action = true;
+    r.categories = all;
+    r.categories.insert(audit::kCategory);
+    return r;
+  }
+  auto groups = groups_of(caller);
+  for (const auto& role : config_->roles) {
+    bool member = std::find(role.users.begin(), role.users.end(), caller.user) != role.users.end() ||
+                  std::any_of(role.groups.begin(), role.groups.end(), [&](const std::string& g) {
+                    return std::find(groups.begin(), groups.end(), g) != groups.end();
+                  });
+    if (!member) continue;
+    r.any = true;
+    bool admin = std::find(role.actions.begin(), role.actions.end(), "admin") != role.actions.end();
+    if (action != "any" && std::find(role.actions.begin(), role.actions.end(), action) == role.actions.end()) continue;
+    r.action = true;
+    for (const auto& c : role.categories) {
+      if (c == "*") r.categories.insert(all.begin(), all.end());
+      else r.categories.insert(c);
     }
+    if (admin) r.categories.insert(audit::kCategory);
   }
-  Decision d;
+  return r;
+}
+
+bool AccessControl::has_role(const Caller& caller) const { return roles_of(caller, "any").any; }
+
+std::set<std::string> AccessControl::permitted(const Caller& caller, const std::string& action) const {
+  return roles_of(caller, action).categories;
+}
+
+Result<Grant> AccessControl::check(const Caller& caller, const std::string& action,
+                                   const std::vector<std::string>& requested, bool with_audit) const {
+  Roles r = roles_of(caller, action);
   std::string who = caller.user + " (uid " + std::to_string(caller.uid) + ")";
-  if (!any_role) {
-    d.why = who + " has no role in hokan.toml; ask the administrator for one";
-    return d;
-  }
-  if (!action_granted) {
-    d.why = who + " has no role that grants \"" + action + "\"";
-    return d;
-  }
+  if (!r.any) return fail(Errc::permission_denied, who + " has no role in hokan.toml; ask the administrator for one");
+  if (!r.action) return fail(Errc::permission_denied, who + " has no role that grants \"" + action + "\"");
+  Grant g;
   if (requested.empty()) {
     // The audit trail is read only when asked for by name: it would otherwise echo every
     // earlier query's filter back into the results.
-    permitted.erase("audit");
-    d.categories.assign(permitted.begin(), permitted.end());
-    if (d.categories.empty()) {
-      d.why = who + " may " + action + " no category";
-      return d;
-    }
-  } else {
-    for (const auto& c : requested) {
-      if (!permitted.contains(c)) {
-        d.why = who + " may not " + action + " category \"" + c + "\"";
-        return d;
-      }
-    }
-    d.categories = requested;
+    if (!with_audit) r.categories.erase(audit::kCategory);
+    g.categories.assign(r.categories.begin(), r.categories.end());
+    if (g.categories.empty() && action != "any")
+      return fail(Errc::permission_denied, who + " may " + action + " no category");
+    return g;
   }
-  d.allowed = true;
-  return d;
+  for (const auto& c : requested)
+    if (!r.categories.contains(c))
+      return fail(Errc::permission_denied, who + " may not " + action + " category \"" + c + "\"");
+  g.categories = requested;
+  return g;
 }
 
 }  // namespace hokan::api

@@ -50,14 +50,15 @@ Result<void> write_frame(int fd, std::string_view payload) {
   return {};
 }
 
-Result<std::string> read_frame(int fd) {
+Result<std::string> read_frame(int fd, uint32_t max_bytes) {
   unsigned char header[4];
   std::size_t got = read_all(fd, reinterpret_cast<char*>(header), 4);
   if (got == 0) return fail(Errc::not_found, "connection closed");
   if (got < 4) return fail(Errc::io, "connection closed inside a frame");
   uint32_t n = (uint32_t{header[0]} << 24) | (uint32_t{header[1]} << 16) |
                (uint32_t{header[2]} << 8) | header[3];
-  if (n > kMaxFrameBytes) return fail(Errc::invalid_argument, "frame too large");
+  if (n > max_bytes)
+    return fail(Errc::invalid_argument, "frame of " + std::to_string(n) + " bytes; at most " + std::to_string(max_bytes));
   std::string payload(n, '\0');
   if (read_all(fd, payload.data(), n) != n) return fail(Errc::io, "connection closed inside a frame");
   return payload;

@@ -1,21 +1,15 @@
 // Control-service handlers for retention and its proofs: purges, case clocks, legal
 // holds, the destruction ledger and tamper verification.
-#include "api/service_impl.h"
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
-#include <optional>
+#include <set>
 
 #include "api/service_impl.h"
-#include "audit/auditor.h"
-#include "core/time_format.h"
-#include "query/event_json.h"
-#include "query/query.h"
 
 namespace hokan::api {
+using nlohmann::json;
 namespace {
 
 std::string bytes_text(uint64_t bytes) {
@@ -25,6 +19,21 @@ std::string bytes_text(uint64_t bytes) {
   else if (bytes >= 1024) std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
   else std::snprintf(buf, sizeof buf, "%llu B", static_cast<unsigned long long>(bytes));
   return buf;
+}
+
+uint64_t destroyed(const retention::PurgeReport& report) {
+  uint64_t n = 0;
+  for (const auto& c : report.categories) n += c.records;
+  return n;
+}
+
+// A hold's categories as a sentence ("every category" for a hold placed before holds
+// were scoped, which covers everything).
+std::string categories_text(const std::vector<std::string>& categories) {
+  if (categories.empty()) return "every category";
+  std::string out;
+  for (const auto& c : categories) out += (out.empty() ? "" : ", ") + c;
+  return out;
 }
 
 }  // namespace
@@ -50,51 +59,49 @@ void Service::Impl::report_purge(const retention::PurgeReport& report, const cor
   out.result(json{{"dry_run", report.dry_run}, {"categories", categories}, {"problems", report.problems}}.dump());
 }
 
-void Service::Impl::purge(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "purge", "purge", r, false)) return (void)out.error(out_error_);
-  bool dry_run = r.value("dry_run", false);
+void Service::Impl::run(const Caller& caller, const PurgeOp& op, RequestAudit& audit, Responder& out) {
+  if (op.dry_run) audit.rename("purge_dry_run");
+  // A purge covers the categories the caller's purge roles grant; the audit trail is
+  // purged by its own retention, so it is among them when granted.
+  auto grant = authorize(caller, audit, out, "purge", op.categories, true);
+  if (!grant) return;
+  if (!audit.intent(out)) return;
   auto snapshot = current_config();
-  auto report = ctx.purger->run(core::now_us(), dry_run, "manual", caller.user);
+  std::set<std::string> only(grant->categories.begin(), grant->categories.end());
+  auto report = ctx.purger->run(core::now_us(), op.dry_run, "manual", caller.user, only);
   if (!report) {
-    out.error("purge failed: " + report.error().message);
-    return;
+    audit.outcome(0, "failed: " + report.error().message);
+    return (void)out.error("purge failed: " + report.error().message);
   }
-  auto record = entry(caller, dry_run ? "purge_dry_run" : "purge", r);
-  for (const auto& c : report->categories) record.count += c.records;
-  auditor.record(record);
+  audit.outcome(destroyed(*report), report->problems.empty() ? "completed" : "completed with problems left");
   report_purge(*report, *snapshot->zone, out);
   out.done("{}");
 }
 
-void Service::Impl::case_close(const Caller& caller, const json& r, Responder& out) {
-  std::string id = string(r, "id"), reason = string(r, "reason"), outcome = string(r, "outcome");
-  if (!authorize(caller, "case_close", "admin", r, false)) return (void)out.error(out_error_);
-  if (id.empty()) return (void)out.error("case close needs a case id");
-  if (reason.empty()) return (void)out.error("case close needs --reason");
+void Service::Impl::run(const Caller& caller, const CaseCloseOp& op, RequestAudit& audit, Responder& out) {
+  if (!authorize(caller, audit, out, "admin")) return;
+  if (!audit.intent(out)) return;
   auto snapshot = current_config();
-  auto closed = ctx.cases->close(id, "", outcome, reason, caller.user, core::now_us());
-  auto record = entry(caller, "case_close", r);
-  record.why = "reason: " + reason;
+  auto closed = ctx.cases->close(op.id, "", op.outcome, op.reason, caller.user, core::now_us());
   if (!closed) {
-    record.allowed = false;
-    record.why = closed.error().message;
-    auditor.record(record);
+    audit.outcome(0, "failed: " + closed.error().message);
     return (void)out.error(closed.error().message);
   }
-  auditor.record(record);
-  out.line("case " + id + " closed at " + core::format_rfc3339(*closed->closed_us, *snapshot->zone) +
-           (outcome.empty() ? "" : " with outcome " + outcome) + "; its retention clock starts now");
+  audit.outcome(1, "closed; reason: " + op.reason);
+  out.line("case " + op.id + " closed at " + core::format_rfc3339(*closed->closed_us, *snapshot->zone) +
+           (op.outcome.empty() ? "" : " with outcome " + op.outcome) + "; its retention clock starts now");
   out.done("{}");
 }
 
-void Service::Impl::case_list(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "case_list", "admin", r, false)) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const CaseListOp& op, RequestAudit& audit, Responder& out) {
+  if (!authorize(caller, audit, out, "admin")) return;
+  if (!audit.intent(out)) return;
   auto snapshot = current_config();
-  std::string which = string(r, "which");
   json cases = json::array();
   for (const auto& c : ctx.cases->list()) {
     bool closed = c.closed_us.has_value();
-    if ((which == "open" && closed) || (which == "closed" && !closed)) continue;
+    if ((op.which == CaseListOp::Which::open && closed) || (op.which == CaseListOp::Which::closed && !closed))
+      continue;
     json j = {{"id", c.id}, {"category", c.category}, {"state", closed ? "closed" : "open"},
               {"opened", core::format_rfc3339(c.opened_us, *snapshot->zone)}};
     if (closed) {
@@ -105,98 +112,142 @@ void Service::Impl::case_list(const Caller& caller, const json& r, Responder& ou
     }
     cases.push_back(j);
   }
-  out.result(json{{"cases", cases}}.dump());
+  audit.outcome(cases.size(), "completed");
+  out.result(json{{"cases", cases}}.dump(-1, ' ', false, json::error_handler_t::replace));
   out.done("{}");
 }
 
-void Service::Impl::hold_place(const Caller& caller, const json& r, Responder& out) {
+void Service::Impl::run(const Caller& caller, const HoldPlaceOp& op, RequestAudit& audit, Responder& out) {
+  // A hold keeps records only in the categories the caller may hold: one that names
+  // none covers exactly those, never the rest.
+  auto grant = authorize(caller, audit, out, "hold", op.categories);
+  if (!grant) return;
   auto snapshot = current_config();
   retention::Hold hold;
-  hold.name = string(r, "name");
-  hold.reason = string(r, "reason");
+  hold.name = op.name;
+  hold.reason = op.reason;
   hold.placed_by = caller.user;
   hold.placed_us = core::now_us();
-  if (!authorize(caller, "hold_place", "hold", r, false)) return (void)out.error(out_error_);
-  if (hold.reason.empty()) return (void)out.error("hold place needs --reason");
+  hold.filter_text = op.filter_text;
   auto& f = hold.filter;
-  f.categories = strings(r, "category");
-  f.hosts = strings(r, "host");
-  f.cameras = strings(r, "camera");
-  f.users = strings(r, "user");
-  f.ips = strings(r, "ip");
-  f.cases = strings(r, "case");
-  if (auto times = read_times(r, *snapshot->zone, f.since_us, f.until_us); !times)
-    return (void)out.error(times.error().message);
-  hold.filter_text = string(r, "filter_text");
-  if (auto placed = ctx.holds->place(hold); !placed) return (void)out.error(placed.error().message);
+  f.categories = grant->categories;
+  f.hosts = op.hosts;
+  f.cameras = op.cameras;
+  f.users = op.users;
+  f.ips = op.ips;
+  f.cases = op.cases;
+  if (auto times = read_times(op.since, op.until, *snapshot->zone, f.since_us, f.until_us); !times)
+    return audit.refuse(times.error().message, out);
+  if (f.since_us >= f.until_us) return audit.refuse("--since must be before --until", out);
+  if (op.categories.empty())
+    hold.filter_text += std::string(hold.filter_text.empty() ? "" : " ") + "(categories: " +
+                        categories_text(f.categories) + ")";
+  if (!audit.intent(out)) return;
+  if (auto placed = ctx.holds->place(hold); !placed) {
+    audit.outcome(0, "failed: " + placed.error().message);
+    return (void)out.error(placed.error().message);
+  }
   // Count what it keeps now; a preservation order may precede the data, so none is fine.
   uint64_t matched = 0;
   (void)store.scan(f.scan_query(), [&](store::Event& e) {
     if (hold.filter.matches(e)) ++matched;
     return true;
   });
-  auto record = entry(caller, "hold_place", r);
-  record.count = matched;
-  record.why = "reason: " + hold.reason;
-  auditor.record(record);
-  out.line("hold " + hold.name + " placed: " +
+  audit.outcome(matched, "placed; reason: " + hold.reason);
+  out.line("hold " + hold.name + " placed over " + categories_text(f.categories) + ": " +
            (matched ? "it keeps " + std::to_string(matched) + " records now"
                     : std::string("it matches no record yet (it will keep matching records that arrive)")));
   out.done(json{{"matched", matched}}.dump());
 }
 
-void Service::Impl::hold_release(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "hold_release", "hold", r, false)) return (void)out.error(out_error_);
-  if (string(r, "reason").empty()) return (void)out.error("hold release needs --reason");
-  auto released = ctx.holds->release(string(r, "name"));
-  if (!released) return (void)out.error(released.error().message);
-  auto record = entry(caller, "hold_release", r);
-  record.why = "reason: " + string(r, "reason");
-  auditor.record(record);
+void Service::Impl::run(const Caller& caller, const HoldReleaseOp& op, RequestAudit& audit, Responder& out) {
+  if (!authorize(caller, audit, out, "hold")) return;
+  std::optional<retention::Hold> hold;
+  for (auto& h : ctx.holds->list())
+    if (h.name == op.name) hold = std::move(h);
+  if (!hold) return audit.refuse("no hold named \"" + op.name + "\"", out);
+  // Someone else's hold ends only by whoever may hold all it covers, or an admin.
+  if (hold->placed_by != caller.user) {
+    auto a = current_access();
+    std::vector<std::string> covers = hold->filter.categories;
+    if (covers.empty())
+      for (const auto& c : current_config()->categories) covers.push_back(c.name);
+    if (!a->check(caller, "hold", covers) && !a->check(caller, "admin", {}))
+      return audit.refuse("hold " + op.name + " was placed by " + hold->placed_by + " over " +
+                              categories_text(hold->filter.categories) +
+                              "; releasing it needs the hold role over all of them, or admin",
+                          out);
+  }
+  if (!audit.intent(out)) return;
+  auto released = ctx.holds->release(op.name);
+  if (!released) {
+    audit.outcome(0, "failed: " + released.error().message);
+    return (void)out.error(released.error().message);
+  }
+  audit.outcome(0, "released; reason: " + op.reason);
   out.line("hold " + released->name + " released; the next purge destroys what it kept if it has expired");
   out.done("{}");
 }
 
-void Service::Impl::hold_list(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "hold_list", "hold", r, false)) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const HoldListOp&, RequestAudit& audit, Responder& out) {
+  auto grant = authorize(caller, audit, out, "hold");
+  if (!grant) return;
+  if (!audit.intent(out)) return;
   auto snapshot = current_config();
+  // A hold's filter names people: list those that touch a category the caller may hold.
+  std::set<std::string> mine(grant->categories.begin(), grant->categories.end());
   json holds = json::array();
-  for (const auto& h : ctx.holds->list())
-    holds.push_back({{"name", h.name}, {"reason", h.reason}, {"placed_by", h.placed_by},
-                     {"placed", core::format_rfc3339(h.placed_us, *snapshot->zone)}, {"filter", h.filter_text}});
-  out.result(json{{"holds", holds}}.dump());
+  for (const auto& h : ctx.holds->list()) {
+    const auto& c = h.filter.categories;
+    if (!c.empty() && std::none_of(c.begin(), c.end(), [&](const std::string& x) { return mine.contains(x); }))
+      continue;
+    holds.push_back({{"name", h.name},
+                     {"reason", h.reason},
+                     {"placed_by", h.placed_by},
+                     {"placed", core::format_rfc3339(h.placed_us, *snapshot->zone)},
+                     {"categories", c},
+                     {"filter", h.filter_text}});
+  }
+  audit.outcome(holds.size(), "completed");
+  out.result(json{{"holds", holds}}.dump(-1, ' ', false, json::error_handler_t::replace));
   out.done("{}");
 }
 
-void Service::Impl::ledger(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "ledger", "purge", r, false)) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const LedgerOp& op, RequestAudit& audit, Responder& out) {
+  if (!authorize(caller, audit, out, "purge")) return;
   auto snapshot = current_config();
-  int64_t since = 0;
-  if (std::string text = string(r, "since"); !text.empty()) {
-    auto t = core::parse_time(text, core::now_us(), *snapshot->zone);
-    if (!t) return (void)out.error("bad --since: " + t.error().message);
-    since = *t;
-  }
+  int64_t since = 0, unused = 0;
+  if (auto t = read_times(op.since, "", *snapshot->zone, since, unused); !t) return audit.refuse(t.error().message, out);
+  if (!audit.intent(out)) return;
   auto receipts = ctx.meta->ledger(since);
-  if (!receipts) return (void)out.error(receipts.error().message);
+  if (!receipts) {
+    audit.outcome(0, "failed: " + receipts.error().message);
+    return (void)out.error(receipts.error().message);
+  }
   json all = json::array();
   for (const auto& text : *receipts) {
     json j = json::parse(text, nullptr, false);
     if (!j.is_discarded()) all.push_back(std::move(j));
   }
-  out.result(json{{"receipts", all}}.dump());
+  audit.outcome(all.size(), "completed");
+  out.result(json{{"receipts", all}}.dump(-1, ' ', false, json::error_handler_t::replace));
   out.done("{}");
 }
 
-void Service::Impl::verify(const Caller& caller, const json& r, Responder& out) {
-  if (!authorize(caller, "verify", "admin", r, false)) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const VerifyOp& op, RequestAudit& audit, Responder& out) {
+  auto grant = authorize(caller, audit, out, "admin", op.categories, true);
+  if (!grant) return;
   auto snapshot = current_config();
   store::ScanQuery which;
-  which.categories = strings(r, "category");
-  if (auto times = read_times(r, *snapshot->zone, which.since_us, which.until_us); !times)
-    return (void)out.error(times.error().message);
+  which.categories = grant->categories;
+  if (auto times = read_times(op.since, op.until, *snapshot->zone, which.since_us, which.until_us); !times)
+    return audit.refuse(times.error().message, out);
+  if (!audit.intent(out)) return;
   auto checks = store.verify(which);
-  if (!checks) return (void)out.error(checks.error().message);
+  if (!checks) {
+    audit.outcome(0, "failed: " + checks.error().message);
+    return (void)out.error(checks.error().message);
+  }
   json buckets = json::array();
   uint64_t damaged = 0;
   for (const auto& c : *checks) {
@@ -211,10 +262,9 @@ void Service::Impl::verify(const Caller& caller, const json& r, Responder& out) 
     buckets.push_back({{"category", c.bucket.category}, {"lane", c.bucket.lane}, {"day", day}, {"blocks", c.blocks},
                        {"links", c.links}, {"head", c.head}, {"problems", problems}});
   }
-  auto e = entry(caller, "verify", r);
-  e.count = checks->size();
-  if (damaged) e.why = std::to_string(damaged) + " bucket(s) failed verification";
-  if (!audited(e, out)) return;
+  if (!audit.outcome(checks->size(),
+                     damaged ? std::to_string(damaged) + " bucket(s) failed verification" : "all intact"))
+    return (void)out.error("the audit outcome could not be written");
   out.result(json{{"buckets", buckets}}.dump());
   out.done("{}");
 }

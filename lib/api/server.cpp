@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "api/protocol.h"
+#include "api/request.h"
 #include "query/event_json.h"
 
 namespace hokan::api {
@@ -146,12 +147,22 @@ struct ControlServer::Impl {
       caller.user = found->pw_name;
     else
       caller.user = std::to_string(cred.uid);
-    auto request = read_frame(fd);
+    auto request = read_frame(fd, kMaxRequestBytes);
     if (!request) {
       if (request.error().code != Errc::not_found) out.error("bad request: " + request.error().message);
       return;
     }
-    handler(caller, *request, out);
+    // The catch-all of this connection: whatever escapes a handler ends this request
+    // with an error frame, never the daemon.
+    try {
+      handler(caller, *request, out);
+    } catch (const std::exception& e) {
+      if (log) log->error("request from uid {} failed: {}", caller.uid, e.what());
+      out.error(std::string("internal error: ") + e.what());
+    } catch (...) {
+      if (log) log->error("request from uid {} failed with an unknown exception", caller.uid);
+      out.error("internal error");
+    }
     out.flush();
   }
 };

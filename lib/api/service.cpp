@@ -1,99 +1,120 @@
+// The control service's dispatch and its read handlers: queries (with live follow),
+// status and the category list.
 #include "api/service.h"
-
-#include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <optional>
 
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
 
 #include "api/service_impl.h"
-#include "audit/auditor.h"
-#include "core/time_format.h"
 #include "query/event_json.h"
-#include "query/query.h"
 
 namespace hokan::api {
+using nlohmann::json;
 
-// Runs a query and streams each match (as `shown` presents it) to the client.
-Result<void> Service::Impl::stream_events(const query::QueryRequest& request, const core::TimeZone& zone, Responder& out,
-                                          uint64_t& sent, const std::function<store::Event(const store::Event&)>& shown) {
-  auto compiled = query::CompiledQuery::compile(request, zone, core::now_us());
-  if (!compiled) return std::unexpected(compiled.error());
-  std::string buffer;
-  auto ran = (*compiled)->run(store, [&](store::Event& e) {
-    ++sent;
-    buffer.clear();
-    query::append_event_json(shown(e), zone, buffer);
-    return out.event(buffer);
-  });
-  if (!ran) return std::unexpected(ran.error());
+Result<void> Service::Impl::read_times(const std::string& since, const std::string& until,
+                                       const core::TimeZone& zone, int64_t& since_us, int64_t& until_us) {
+  int64_t now = core::now_us();
+  for (auto [key, text, target] : {std::tuple{"since", &since, &since_us}, std::tuple{"until", &until, &until_us}}) {
+    if (text->empty()) continue;
+    auto t = core::parse_time(*text, now, zone);
+    if (!t) return fail(Errc::invalid_argument, std::string("bad --") + key + ": " + t.error().message);
+    *target = *t;
+  }
   return {};
 }
 
-void Service::Impl::run_query(const Caller& caller, const json& r, Responder& out) {
-  auto decision = authorize(caller, "query", "query", r, true);
-  if (!decision) return (void)out.error(out_error_);
+query::QueryRequest Service::Impl::query_request(const RecordFilter& f, const Grant& grant, uint64_t limit,
+                                                 bool reverse, bool count_only) {
+  query::QueryRequest q;
+  q.since = f.since;
+  q.until = f.until;
+  q.categories = grant.categories;
+  q.hosts = f.hosts;
+  q.apps = f.apps;
+  q.users = f.users;
+  q.ips = f.ips;
+  q.grep = f.grep;
+  q.regex = f.regex;
+  q.limit = limit;
+  q.reverse = reverse;
+  q.count_only = count_only;
+  return q;
+}
+
+std::string Service::Impl::how_it_ended(const Responder& out) const {
+  if (out.gone()) return "cut short: the client stopped reading";
+  if (stopping.load()) return "cut short: the daemon is stopping";
+  return "completed";
+}
+
+Result<std::string> Service::Impl::stream(const query::CompiledQuery& compiled, const core::TimeZone& zone,
+                                          Responder& out, uint64_t& sent,
+                                          const std::function<store::Event(const store::Event&)>& shown,
+                                          const std::function<void(const query::CompiledQuery::Progress&)>& progress) {
+  std::string buffer;
+  auto ran = compiled.run(
+      store,
+      [&](store::Event& e) {
+        ++sent;
+        buffer.clear();
+        query::append_event_json(shown ? shown(e) : e, zone, buffer);
+        return out.event(buffer) && !stopping.load(std::memory_order_relaxed);
+      },
+      progress);
+  if (!ran) return std::unexpected(ran.error());
+  return how_it_ended(out);
+}
+
+void Service::Impl::run(const Caller& caller, const QueryOp& op, RequestAudit& audit, Responder& out) {
+  if (op.follow) audit.rename("follow");
+  auto grant = authorize(caller, audit, out, "query", op.filter.categories);
+  if (!grant) return;
   auto snapshot = current_config();
-  auto request = query_request(r);
-  request.categories = decision->categories;
-  auto compiled = query::CompiledQuery::compile(request, *snapshot->zone, core::now_us());
-  if (!compiled) {
-    out.error(compiled.error().message);
-    return;
-  }
   const auto& zone = *snapshot->zone;
+  auto request = query_request(op.filter, *grant, op.limit, op.reverse, op.count);
+  auto compiled = query::CompiledQuery::compile(request, zone, core::now_us());
+  if (!compiled) return audit.refuse(compiled.error().message, out);
+  if (!audit.intent(out)) return;
   uint64_t sent = 0;
   std::string buffer;
   auto emit = [&](store::Event& e) {
     ++sent;
-    if (request.count_only) return true;
+    if (op.count) return !stopping.load(std::memory_order_relaxed);
     buffer.clear();
     query::append_event_json(e, zone, buffer);
     return out.event(buffer) && !stopping.load(std::memory_order_relaxed);
   };
   auto progress = [&](const query::CompiledQuery::Progress& p) {
-    json j = {{"examined", p.examined}, {"matched", p.matched},
-              {"at", core::format_rfc3339(p.at_us, zone)}};
+    json j = {{"examined", p.examined}, {"matched", p.matched}, {"at", core::format_rfc3339(p.at_us, zone)}};
     out.progress(j.dump());
   };
-  bool following = r.value("follow", false);
   // Subscribe before the history scan so nothing falls between the two.
   std::shared_ptr<FollowHub::Subscription> subscription;
-  if (following) {
+  if (op.follow) {
     auto filter = *compiled;
     subscription = follow.subscribe([filter](const store::Event& e) { return filter->matches(e); });
   }
   auto ran = (*compiled)->run(store, emit, progress);
-  auto record = entry(caller, following ? "follow" : "query", r);
-  record.count = sent;
   if (!ran) {
     if (subscription) follow.unsubscribe(subscription);
-    record.why = "failed: " + ran.error().message;
-    auditor.record(record);
-    out.error(ran.error().message);
-    return;
-  }
-  if (!audited(record, out)) {
-    if (subscription) follow.unsubscribe(subscription);
-    return;
+    audit.outcome(sent, "failed: " + ran.error().message);
+    return (void)out.error(ran.error().message);
   }
   if (subscription) {
-    follow_live(*subscription, request.count_only, zone, out, sent);
+    follow_live(*subscription, op.count, zone, out, sent);
     follow.unsubscribe(subscription);
-    return;
   }
-  json done = {{"count", sent}, {"examined", ran->examined}};
-  out.done(done.dump());
+  if (!audit.outcome(sent, how_it_ended(out)))
+    return (void)out.error("the audit outcome could not be written");
+  if (subscription) return (void)out.done(json{{"count", sent}}.dump());
+  out.done(json{{"count", sent}, {"examined", ran->examined}}.dump());
 }
 
-// Streams live events until the client goes away or the daemon stops.
-void Service::Impl::follow_live(FollowHub::Subscription& s, bool count_only, const core::TimeZone& zone, Responder& out,
-                 uint64_t& sent) {
+void Service::Impl::follow_live(FollowHub::Subscription& s, bool count_only, const core::TimeZone& zone,
+                                Responder& out, uint64_t& sent) {
   out.flush();
   std::string buffer;
   while (!stopping.load() && !out.gone()) {
@@ -122,14 +143,24 @@ void Service::Impl::follow_live(FollowHub::Subscription& s, bool count_only, con
       if ((p.revents & (POLLHUP | POLLERR)) || ::recv(out.fd(), &c, 1, MSG_DONTWAIT) == 0) return;
     }
   }
-  out.done(json{{"count", sent}}.dump());
 }
 
-void Service::Impl::status(Responder& out) {
+void Service::Impl::run(const Caller& caller, const StatusOp&, RequestAudit& audit, Responder& out) {
+  // Counters only, no record and no personal data: allowed to any role and not audited
+  // when allowed, so that monitoring can poll it without flooding the trail.
+  if (!authorize(caller, audit, out, "any")) return;
   const auto& c = writer.counters();
-  json j = {{"written", c.written.load()}, {"queued", writer.queued()},
-            {"buckets", store.buckets().size()}};
+  json j = {{"written", c.written.load()}, {"queued", writer.queued()}, {"buckets", store.buckets().size()}};
   out.result(j.dump());
+  out.done("{}");
+}
+
+void Service::Impl::run(const Caller& caller, const CategoriesOp&, RequestAudit& audit, Responder& out) {
+  // The names the caller may query (for shell completion); not audited when allowed,
+  // like status: it reveals nothing the caller's roles do not already say.
+  if (!authorize(caller, audit, out, "any")) return;
+  auto names = current_access()->permitted(caller, "query");
+  out.result(json{{"categories", std::vector<std::string>(names.begin(), names.end())}}.dump());
   out.done("{}");
 }
 
@@ -143,37 +174,22 @@ void Service::set_config(std::shared_ptr<const config::Config> config) {
 }
 
 void Service::audit_daemon_action(const std::string& action, const std::string& note, uint64_t count) {
-  impl_->auditor.record(audit::Entry{impl_->ctx.daemon_uid, "hokand", action, "", "", count, true, note});
+  impl_->auditor.record(
+      audit::Entry{impl_->ctx.daemon_uid, "hokand", action, "", "", count, audit::Phase::action, note, 0});
 }
-
-thread_local std::string Service::Impl::out_error_;
 
 void Service::shutdown() { impl_->stopping = true; }
 
 void Service::handle(const Caller& caller, const std::string& text, Responder& out) {
-  json request = json::parse(text, nullptr, false);
-  if (request.is_discarded() || !request.is_object()) {
-    out.error("bad request: not a JSON object");
+  auto request = decode_request(text);
+  if (!request) {
+    RequestAudit audit(impl_->auditor, impl_->refusals, caller, "request", "", "");
+    audit.refuse("bad request: " + request.error().message, out, !impl_->current_access()->has_role(caller));
     return;
   }
-  std::string op = Impl::string(request, "op");
-  if (op == "query") return impl_->run_query(caller, request, out);
-  if (op == "status") return impl_->status(out);
-  if (op == "purge") return impl_->purge(caller, request, out);
-  if (op == "case_close") return impl_->case_close(caller, request, out);
-  if (op == "case_list") return impl_->case_list(caller, request, out);
-  if (op == "hold_place") return impl_->hold_place(caller, request, out);
-  if (op == "hold_release") return impl_->hold_release(caller, request, out);
-  if (op == "hold_list") return impl_->hold_list(caller, request, out);
-  if (op == "ledger") return impl_->ledger(caller, request, out);
-  if (op == "verify") return impl_->verify(caller, request, out);
-  if (op == "subject_find") return impl_->subject_find(caller, request, out);
-  if (op == "subject_erase") return impl_->subject_erase(caller, request, out);
-  if (op == "export") return impl_->export_records(caller, request, out);
-  if (op == "object_list") return impl_->object_list(caller, request, out);
-  if (op == "object_get") return impl_->object_get(caller, request, out);
-  out.error("unknown command \"" + op + "\"");
+  RequestAudit audit(impl_->auditor, impl_->refusals, caller, request->op, std::string(purpose_of(request->body)),
+                     audit_digest(request->body));
+  std::visit([&](const auto& op) { impl_->run(caller, op, audit, out); }, request->body);
 }
 
 }  // namespace hokan::api
-

@@ -1,32 +1,22 @@
 // Control-service handlers for data subjects: finding and erasing what is held about
 // a person, and pseudonymized export.
-#include "api/service_impl.h"
-
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
-#include <algorithm>
 #include <map>
 #include <set>
-#include <optional>
-
-#include <fstream>
 
 #include "api/service_impl.h"
-#include "audit/auditor.h"
-#include "core/time_format.h"
 #include "query/event_json.h"
 #include "query/pseudonymize.h"
-#include "query/query.h"
 
 namespace hokan::api {
+using nlohmann::json;
 
 // Everything held about a person (開示等の請求), grouped by category.
-void Service::Impl::subject_find(const Caller& caller, const json& r, Responder& out) {
-  Subject subject{strings(r, "user"), strings(r, "ip")};
-  if (subject.users.empty() == subject.ips.empty()) return (void)out.error("subject find needs --user U or --ip ADDR");
-  auto decision = authorize(caller, "subject_find", "query", r, true);
-  if (!decision) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const SubjectFindOp& op, RequestAudit& audit, Responder& out) {
+  auto grant = authorize(caller, audit, out, "query");
+  if (!grant) return;
+  if (!audit.intent(out)) return;
   auto snapshot = current_config();
   const auto& zone = *snapshot->zone;
   std::map<std::string, json> groups;
@@ -36,7 +26,7 @@ void Service::Impl::subject_find(const Caller& caller, const json& r, Responder&
   // One indexed scan per identifier: users and addresses are separate indexes.
   auto scan_for = [&](std::vector<std::string> users, std::vector<std::string> ips) {
     store::ScanQuery q;
-    q.categories = decision->categories;
+    q.categories = grant->categories;
     q.users = std::move(users);
     q.ips = std::move(ips);
     return store.scan(q, [&](store::Event& e) {
@@ -52,79 +42,78 @@ void Service::Impl::subject_find(const Caller& caller, const json& r, Responder&
       ++total;
       buffer.clear();
       query::append_event_json(e, zone, buffer);
-      return out.event(buffer);
+      return out.event(buffer) && !stopping.load(std::memory_order_relaxed);
     });
   };
-  if (!subject.users.empty())
-    if (auto s = scan_for(subject.users, {}); !s) return (void)out.error(s.error().message);
-  if (!subject.ips.empty())
-    if (auto s = scan_for({}, subject.ips); !s) return (void)out.error(s.error().message);
+  for (auto [users, ips] : {std::pair{op.users, std::vector<std::string>{}}, std::pair{std::vector<std::string>{}, op.ips}}) {
+    if (users.empty() && ips.empty()) continue;
+    if (auto s = scan_for(users, ips); !s) {
+      audit.outcome(total, "failed: " + s.error().message);
+      return (void)out.error(s.error().message);
+    }
+  }
+  if (!audit.outcome(total, how_it_ended(out))) return (void)out.error("the audit outcome could not be written");
   json categories = json::array();
   for (auto& [name, g] : groups) categories.push_back(g);
-  auto record = entry(caller, "subject_find", r);
-  record.count = total;
-  if (!audited(record, out)) return;
   out.result(json{{"categories", categories}, {"records", total}}.dump());
   out.done(json{{"count", total}}.dump());
 }
 
-void Service::Impl::subject_erase(const Caller& caller, const json& r, Responder& out) {
-  Subject subject{strings(r, "user"), strings(r, "ip")};
-  if (subject.users.empty() == subject.ips.empty()) return (void)out.error("subject erase needs --user U or --ip ADDR");
-  std::string reason = string(r, "reason");
-  if (reason.empty()) return (void)out.error("subject erase needs --reason TEXT");
+void Service::Impl::run(const Caller& caller, const SubjectEraseOp& op, RequestAudit& audit, Responder& out) {
   auto snapshot = current_config();
-  std::vector<std::string> named = strings(r, "category");
-  for (const auto& c : named) {
+  for (const auto& c : op.categories) {
     const config::Category* cat = snapshot->find_category(c);
-    if (c == "audit" || (cat && !cat->erasable)) {
-      auto record = entry(caller, "subject_erase", r);
-      record.allowed = false;
-      record.why = "category \"" + c + "\" is not erasable" + (c == "audit" ? " (the audit trail is append-only)" : " (erasable = false)");
-      auditor.record(record);
-      return (void)out.error(record.why);
-    }
+    if (c == audit::kCategory || (cat && !cat->erasable))
+      return audit.refuse("category \"" + c + "\" is not erasable" +
+                              (c == audit::kCategory ? " (the audit trail is append-only)" : " (erasable = false)"),
+                          out);
   }
-  auto decision = authorize(caller, "subject_erase", "erase", r, false);
-  if (!decision) return (void)out.error(out_error_);
+  auto grant = authorize(caller, audit, out, "erase", op.categories);
+  if (!grant) return;
   std::vector<std::string> erasable;
-  for (const auto& c : decision->categories) {
+  for (const auto& c : grant->categories) {
     const config::Category* cat = snapshot->find_category(c);
-    if (c != "audit" && cat && cat->erasable) erasable.push_back(c);
+    if (c != audit::kCategory && cat && cat->erasable) erasable.push_back(c);
   }
+  if (!audit.intent(out)) return;
+  Subject subject{op.users, op.ips};
   auto report = ctx.purger->erase([&](const store::Event& e) { return subject.matches(e); }, erasable, caller.user,
-                                  "subject erasure request: " + reason);
-  if (!report) return (void)out.error("erasure failed: " + report.error().message);
-  auto record = entry(caller, "subject_erase", r);
-  for (const auto& c : report->categories) record.count += c.records;
-  record.why = "reason: " + reason;
-  auditor.record(record);
+                                  "subject erasure request: " + op.reason);
+  if (!report) {
+    audit.outcome(0, "failed: " + report.error().message);
+    return (void)out.error("erasure failed: " + report.error().message);
+  }
+  uint64_t count = 0;
+  for (const auto& c : report->categories) count += c.records;
+  audit.outcome(count, "erased; reason: " + op.reason);
   report_purge(*report, *snapshot->zone, out);
   out.done("{}");
 }
 
-void Service::Impl::export_records(const Caller& caller, const json& r, Responder& out) {
-  auto decision = authorize(caller, "export", "export", r, true);
-  if (!decision) return (void)out.error(out_error_);
+void Service::Impl::run(const Caller& caller, const ExportOp& op, RequestAudit& audit, Responder& out) {
+  if (op.anonymize) audit.rename("export_pseudonymized");
+  auto grant = authorize(caller, audit, out, "export", op.filter.categories);
+  if (!grant) return;
   std::shared_ptr<const query::Pseudonymizer> pseudonymizer;
-  if (r.value("anonymize", false)) {
-    std::string hex = string(r, "key_hex"), key;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) key.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-    auto p = query::Pseudonymizer::create(key);
-    if (!p) return (void)out.error(p.error().message);
+  if (op.anonymize) {
+    auto p = query::Pseudonymizer::create(op.key);
+    if (!p) return audit.refuse(p.error().message, out);
     pseudonymizer = *p;
   }
   auto snapshot = current_config();
-  auto request = query_request(r);
-  request.categories = decision->categories;
+  auto compiled = query::CompiledQuery::compile(query_request(op.filter, *grant, op.limit, op.reverse, false),
+                                                *snapshot->zone, core::now_us());
+  if (!compiled) return audit.refuse(compiled.error().message, out);
+  if (!audit.intent(out)) return;
   uint64_t sent = 0;
-  auto ran = stream_events(request, *snapshot->zone, out, sent, [&](const store::Event& e) {
-    return pseudonymizer ? pseudonymizer->apply(e) : e;
-  });
-  auto record = entry(caller, pseudonymizer ? "export_pseudonymized" : "export", r);
-  record.count = sent;
-  if (!ran) return (void)out.error(ran.error().message);
-  if (!audited(record, out)) return;
+  std::function<store::Event(const store::Event&)> shown;
+  if (pseudonymizer) shown = [&](const store::Event& e) { return pseudonymizer->apply(e); };
+  auto ran = stream(**compiled, *snapshot->zone, out, sent, shown);
+  if (!ran) {
+    audit.outcome(sent, "failed: " + ran.error().message);
+    return (void)out.error(ran.error().message);
+  }
+  if (!audit.outcome(sent, *ran)) return (void)out.error("the audit outcome could not be written");
   out.done(json{{"count", sent}}.dump());
 }
 

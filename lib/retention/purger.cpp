@@ -77,7 +77,8 @@ std::string Purger::pending_receipt(const std::string& purge_id, int64_t now_us,
       .dump();
 }
 
-Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& reason, const std::string& by) {
+Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& reason, const std::string& by,
+                                const std::optional<std::set<std::string>>& only) {
   std::lock_guard lock(run_mutex_);
   auto policy = policy_();
   const core::TimeZone& zone = *policy->config().zone;
@@ -86,6 +87,7 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
   std::map<std::string, CategoryPurge> by_category;
   std::string purge_id = std::to_string(now);
   for (const auto& bucket : store_.buckets()) {
+    if (only && !only->contains(bucket.category)) continue;
     auto expiry = policy->expiry(bucket);
     if (!expiry.earliest || now < *expiry.earliest) continue;
     auto stats = store_.bucket_stats(bucket);

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -53,8 +54,11 @@ class Purger {
   ~Purger();
 
   // reason: "schedule", "manual" or "erasure"; by: who asked ("schedule" or a user).
+  // `only`: the categories to purge (a user's purge covers what their roles grant);
+  // nothing: every category (the schedule).
   [[nodiscard]] Result<PurgeReport> run(int64_t now_us, bool dry_run, const std::string& reason,
-                                        const std::string& by);
+                                        const std::string& by,
+                                        const std::optional<std::set<std::string>>& only = std::nullopt);
 
   // Erasure of a person's records (subject requests): like a purge, but what goes is
   // what `erase` accepts in the given categories, never held records.

@@ -22,28 +22,16 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "store/codec.h"
 
 namespace hokan::store::seal {
 
-using Digest = std::array<uint8_t, 32>;
-
-Digest sha256(std::string_view bytes);
-
-// SHA-256 over bytes that arrive in pieces (an object's chunks).
-class Sha256 {
- public:
-  Sha256();
-  ~Sha256();
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-  void update(std::string_view bytes);
-  Digest finish();
-
- private:
-  void* context_;  // EVP_MD_CTX, kept out of this header
-};
-std::string hex(const Digest& d);
+// The digests are core's SHA-256 (one home for it); named here for the store's callers.
+using core::Digest;
+using core::hex;
+using core::sha256;
+using core::Sha256;
 
 struct SealedBlock {
   codec::RecordKey key;
