@@ -10,11 +10,13 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 
 #include "api/protocol.h"
 #include "cli/args.h"
 #include "cli/format.h"
 #include "config/config.h"
+#include "core/time_format.h"
 
 namespace hokan::cli {
 using nlohmann::json;
@@ -39,8 +41,9 @@ constexpr const char* kUsage =
     "           [--format table|json]\n"
     "  object get CATEGORY NAME --purpose TEXT -o FILE   the object's bytes, unchanged\n"
     "  status   what the daemon has written and holds\n"
-    "  purge now | purge --dry-run\n"
-    "           destroy what has expired (or say what would go), per category\n"
+    "  categories   the categories you may query, one per line\n"
+    "  purge now | purge --dry-run   [--category C]\n"
+    "           destroy what has expired (or say what would go), per category you may purge\n"
     "  case close ID [--outcome O] --reason TEXT     start a case's retention clock\n"
     "  case list [--open | --closed] [--format table|json]\n"
     "  hold place NAME --reason TEXT [--category C] [--since T] [--until T] [--host H]\n"
@@ -55,8 +58,9 @@ constexpr const char* kUsage =
     "-2h, +1h, -30min, -7d (the daemon's time zone unless an offset is given).\n"
     "Repeated --host/--app/--user/--ip/--category: OR within one, AND across them.\n";
 
+// Usage errors are one line, like every other message, and exit 2.
 int usage_error(const std::string& message) {
-  std::fprintf(stderr, "hokanctl: %s\n(hokanctl --help for usage)\n", message.c_str());
+  std::fprintf(stderr, "hokanctl: %s (see hokanctl --help)\n", message.c_str());
   return kExitUsage;
 }
 
@@ -147,12 +151,6 @@ class Session {
   }
 };
 
-const ArgSpec kSpec{
-    {"socket", "config", "purpose", "since", "until", "category", "host", "app", "user", "ip", "grep", "regex",
-     "limit", "format", "reason", "outcome", "camera", "case", "key-file", "output"},
-    {"reverse", "count", "help", "dry-run", "open", "closed", "follow", "anonymize"},
-};
-
 // Prints a table of `rows` (each a list of cells) under `header`, columns aligned.
 void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> widths(header.size());
@@ -185,7 +183,10 @@ int purge(const std::string& socket, const Args& args) {
   bool dry_run = args.flags.contains("dry-run");
   bool now = args.positional.size() > 1 && args.positional[1] == "now";
   if (dry_run == now) return usage_error("say \"purge now\" or \"purge --dry-run\"");
-  return request_lines(socket, {{"op", "purge"}, {"dry_run", dry_run}});
+  if (args.positional.size() > (now ? 2u : 1u)) return usage_error("unexpected argument \"" + args.positional.back() + "\" for purge");
+  json request = {{"op", "purge"}, {"dry_run", dry_run}};
+  if (args.has("category")) request["category"] = args.values("category");
+  return request_lines(socket, request);
 }
 
 int cases(const std::string& socket, const Args& args) {
@@ -492,38 +493,128 @@ std::string resolve_socket(const std::string& socket_option, const std::string& 
   return system_socket;
 }
 
+namespace {
+
+// What each command (and subcommand) accepts: an option another command takes is
+// still refused here, so nothing typed is silently ignored.
+struct CommandSpec {
+  std::string name;  // "query", "hold place", ...
+  ArgSpec spec;
+  int (*run)(const std::string& socket, const Args& args);
+};
+
+const std::set<std::string> kFilterOptions = {"purpose", "since", "until", "category", "host", "app",
+                                               "user",    "ip",    "grep",  "regex",    "limit"};
+
+std::set<std::string> with(std::set<std::string> base, std::initializer_list<const char*> more) {
+  for (const char* m : more) base.insert(m);
+  return base;
+}
+
+int categories(const std::string& socket, const Args&) {
+  json result;
+  int code = Session().run(socket, {{"op", "categories"}}, [](const json&, std::string_view) {}, nullptr, &result);
+  if (code != 0) return code;
+  for (const auto& c : result.value("categories", json::array())) std::printf("%s\n", c.get<std::string>().c_str());
+  return 0;
+}
+
+const std::vector<CommandSpec>& commands() {
+  static const std::vector<CommandSpec> table = {
+      {"query", {with(kFilterOptions, {"format"}), {"reverse", "count", "follow"}}, query},
+      {"export", {with(kFilterOptions, {"format", "key-file"}), {"reverse", "anonymize"}}, export_records},
+      {"status", {{}, {}}, [](const std::string& socket, const Args&) { return status(socket); }},
+      {"categories", {{}, {}}, categories},
+      {"purge", {{"category"}, {"dry-run"}}, purge},
+      {"case close", {{"reason", "outcome"}, {}}, cases},
+      {"case list", {{"format"}, {"open", "closed"}}, cases},
+      {"hold place", {{"reason", "category", "since", "until", "host", "camera", "user", "ip", "case"}, {}}, holds},
+      {"hold release", {{"reason"}, {}}, holds},
+      {"hold list", {{"format"}, {}}, holds},
+      {"ledger", {{"since", "format"}, {}}, ledger},
+      {"verify", {{"category", "since", "until", "format"}, {}}, verify},
+      {"subject find", {{"user", "ip", "purpose", "format"}, {}}, subject},
+      {"subject erase", {{"user", "ip", "category", "reason"}, {}}, subject},
+      {"object list", {{"category", "camera", "since", "until", "purpose", "format"}, {}}, object},
+      {"object get", {{"purpose", "output"}, {}}, object},
+  };
+  return table;
+}
+
+// Options every command takes: where the daemon is, and help.
+const std::set<std::string> kGlobalOptions = {"socket", "config"};
+
+// The command words of argv: the first word that is not an option or a global option's
+// value, and the next one when the command has subcommands.
+std::vector<std::string> command_words(const std::vector<std::string>& argv) {
+  std::vector<std::string> words;
+  for (std::size_t i = 0; i < argv.size() && words.size() < 2; ++i) {
+    const std::string& a = argv[i];
+    if (a.starts_with("--")) {
+      std::string name = a.substr(2, a.find('=') == std::string::npos ? std::string::npos : a.find('=') - 2);
+      if (kGlobalOptions.contains(name) && a.find('=') == std::string::npos) ++i;
+      if (words.empty()) continue;
+      break;  // options of the command: its subcommand, if any, came first
+    }
+    words.push_back(a);
+  }
+  return words;
+}
+
+}  // namespace
+
 int run_hokanctl(const std::vector<std::string>& given) {
   // "-o FILE" is the one short option (object get), as in curl and wget.
   std::vector<std::string> argv = given;
   for (auto& a : argv)
     if (a == "-o") a = "--output";
-  auto args = parse_args(argv, kSpec);
-  if (!args) return usage_error(args.error().message);
-  if (args->flags.contains("help") || args->positional.empty()) {
-    std::fputs(kUsage, args->positional.empty() && !args->flags.contains("help") ? stderr : stdout);
-    return args->flags.contains("help") ? 0 : kExitUsage;
+  if (std::find(argv.begin(), argv.end(), "--help") != argv.end()) {
+    std::fputs(kUsage, stdout);
+    return 0;
   }
+  auto words = command_words(argv);
+  if (words.empty()) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const CommandSpec* command = nullptr;
+  for (const auto& c : commands()) {
+    if (c.name == words[0] || (words.size() > 1 && c.name == words[0] + " " + words[1])) {
+      if (!command || c.name.size() > command->name.size()) command = &c;
+    }
+  }
+  if (!command) {
+    bool has_subcommands = false;
+    std::string choices;
+    for (const auto& c : commands())
+      if (c.name.starts_with(words[0] + " ")) {
+        has_subcommands = true;
+        choices += (choices.empty() ? "" : ", ") + c.name.substr(words[0].size() + 1);
+      }
+    if (has_subcommands) return usage_error(words[0] + " takes " + choices);
+    return usage_error("unknown command \"" + words[0] + "\"");
+  }
+  ArgSpec spec = command->spec;
+  spec.options.insert(kGlobalOptions.begin(), kGlobalOptions.end());
+  auto args = parse_args(argv, spec);
+  if (!args) return usage_error(args.error().message + " for " + command->name);
   std::string error;
   std::string socket = resolve_socket(args->value("socket"), args->value("config"), error);
   if (socket.empty()) {
     std::fprintf(stderr, "hokanctl: %s\n", error.c_str());
     return kExitUsage;
   }
-  const std::string& command = args->positional.front();
-  if (command == "query") {
-    if (args->positional.size() > 1) return usage_error("unexpected argument \"" + args->positional[1] + "\"");
-    return query(socket, *args);
-  }
-  if (command == "status") return status(socket);
-  if (command == "purge") return purge(socket, *args);
-  if (command == "case") return cases(socket, *args);
-  if (command == "hold") return holds(socket, *args);
-  if (command == "ledger") return ledger(socket, *args);
-  if (command == "verify") return verify(socket, *args);
-  if (command == "subject") return subject(socket, *args);
-  if (command == "export") return export_records(socket, *args);
-  if (command == "object") return object(socket, *args);
-  return usage_error("unknown command \"" + command + "\"");
+  // Times are checked here, so a typo is a usage error before anything is sent; the
+  // daemon reads them again in its own time zone.
+  for (const char* key : {"since", "until"})
+    for (const auto& text : args->values(key))
+      if (auto t = core::parse_time(text, core::now_us(), *core::TimeZone::utc()); !t)
+        return usage_error("bad --" + std::string(key) + ": " + t.error().message);
+  std::size_t words_used = command->name.find(' ') == std::string::npos ? 1 : 2;
+  if (command->name != "case close" && command->name != "hold place" && command->name != "hold release" &&
+      command->name != "object get" && command->name != "purge" && args->positional.size() > words_used)
+    return usage_error("unexpected argument \"" + args->positional[words_used] + "\" for " + command->name);
+  return command->run(socket, *args);
 }
 
 }  // namespace hokan::cli

@@ -455,7 +455,7 @@ class Loader {
   }
 
   void read_storage(const toml::table& t, Config& c) {
-    check_keys(t, "storage", {"sync", "max_message_bytes", "clock_skew", "max_object_bytes"});
+    check_keys(t, "storage", {"sync", "max_message_bytes", "clock_skew", "max_object_bytes", "oldest_time"});
     if (auto sync = string_at(t, "storage", "sync")) {
       if (*sync == "always")
         c.storage.sync = Config::Storage::Sync::always;
@@ -490,6 +490,17 @@ class Loader {
               "at most 1d: a larger skew would let a sender's clock stretch retention");
       } else {
         c.storage.clock_skew_seconds = *seconds;
+      }
+    }
+    if (const toml::node* n = t.get("oldest_time")) {
+      if (auto s = n->as_string(); !s) {
+        wrong_type(*n, "storage.oldest_time", "a period such as \"20y\"");
+      } else if (auto period = parse_period(s->get()); !period) {
+        error(*n, "storage.oldest_time", period.error().message);
+      } else if (period->count <= 0) {
+        error(*n, "storage.oldest_time", "expected a period above 0, such as \"20y\"");
+      } else {
+        c.storage.oldest_time = *period;
       }
     }
     if (const toml::node* n = t.get("max_object_bytes")) {

@@ -122,6 +122,9 @@ struct Config {
     uint32_t max_message_bytes = 65536;
     int64_t clock_skew_seconds = 300;
     uint64_t max_object_bytes = 1ull << 30;
+    // How far back a claimed time may lie: an older one is replaced by the received time
+    // (the claim kept), so no sender can make a record expire on arrival.
+    Period oldest_time{20, Period::Unit::years, "20y"};
   } storage;
 
   struct Purge {

@@ -1,8 +1,28 @@
 #include "ingest/event_builder.h"
 
+#include "core/utf8.h"
 #include "syslog/parser.h"
 
 namespace hokan::ingest {
+namespace {
+
+// Every string of the event that JSON output or the meta store will carry.
+bool text_is_utf8(const store::Event& e) {
+  using core::valid_utf8;
+  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.fields.user, &e.fields.src_ip,
+                               &e.fields.action})
+    if (!valid_utf8(*s)) return false;
+  for (const auto& element : e.sd) {
+    if (!valid_utf8(element.id)) return false;
+    for (const auto& p : element.params)
+      if (!valid_utf8(p.name) || !valid_utf8(p.value)) return false;
+  }
+  for (const auto& [name, value] : e.fields.extra)
+    if (!valid_utf8(name) || !valid_utf8(value)) return false;
+  return true;
+}
+
+}  // namespace
 
 EventBuilder::EventBuilder(std::shared_ptr<const config::Config> config,
                            std::shared_ptr<const Classifier> classifier,
@@ -12,7 +32,7 @@ EventBuilder::EventBuilder(std::shared_ptr<const config::Config> config,
       classifier_(std::move(classifier)),
       extractor_(std::move(extractor)),
       policy_(std::move(policy)),
-      clock_skew_us_(config_->storage.clock_skew_seconds * 1'000'000) {}
+      time_guard_(*config_) {}
 
 store::Event EventBuilder::build(std::string_view frame, const Source& source,
                                  int64_t received_us, bool truncated) const {
@@ -21,12 +41,7 @@ store::Event EventBuilder::build(std::string_view frame, const Source& source,
   store::Event e;
   e.received_us = received_us;
   e.time_us = m.time_us.value_or(received_us);
-  // A sender must not stretch a retention by claiming a future time: keep the claim as
-  // a field and count from when we received it.
-  if (m.time_us && *m.time_us > received_us + clock_skew_us_) {
-    e.claimed_time_us = *m.time_us;
-    e.time_us = received_us;
-  }
+  time_guard_.apply(e);
   e.category = classifier_->classify(m, source.address);
   e.fields = extractor_->extract(m);
   e.facility = m.facility;
@@ -40,7 +55,12 @@ store::Event EventBuilder::build(std::string_view frame, const Source& source,
   e.source = source.text;
   e.truncated = truncated;
   e.malformed = m.malformed;
-  if (m.malformed) e.raw.assign(frame);
+  if (!e.fields.case_id.empty() && !core::valid_utf8(e.fields.case_id)) {
+    e.fields.case_id.clear();
+    e.malformed = true;
+  }
+  if (!e.malformed && !text_is_utf8(e)) e.malformed = true;
+  if (e.malformed) e.raw.assign(frame);
   e.lane = policy_->lane_for(e);
   return e;
 }

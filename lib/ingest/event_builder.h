@@ -1,6 +1,10 @@
 // Turns one received syslog frame into a stored Event: parse, extract fields, check the
-// claimed time against the clock, classify, choose the retention lane. Runs on I/O threads. Thread-safety:
-// immutable after construction; build() is const and re-entrant.
+// claimed time against the clock, classify, choose the retention lane. Text that is not
+// valid UTF-8 (RFC 3629: no surrogates, no overlong forms) anywhere JSON would carry it
+// flags the record malformed and keeps its bytes whole in `raw`; a case id that is not
+// valid UTF-8 is dropped from the fields (it could never be named to close the case).
+// Runs on I/O threads. Thread-safety: immutable after construction; build() is const
+// and re-entrant.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +14,7 @@
 
 #include "config/config.h"
 #include "ingest/classifier.h"
+#include "ingest/time_guard.h"
 #include "retention/policy.h"
 #include "store/event.h"
 #include "syslog/extract.h"
@@ -38,7 +43,7 @@ class EventBuilder {
   std::shared_ptr<const Classifier> classifier_;
   std::shared_ptr<const syslog::Extractor> extractor_;
   std::shared_ptr<const retention::Policy> policy_;
-  int64_t clock_skew_us_;
+  TimeGuard time_guard_;
 };
 
 }  // namespace hokan::ingest

@@ -69,6 +69,14 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+Result<void> Writer::write_guarded(std::vector<store::Event>& batch) {
+  try {
+    return store_.write(batch);
+  } catch (const std::exception& e) {
+    return fail(Errc::internal, std::string("write: ") + e.what());
+  }
+}
+
 void Writer::run() {
   auto logger = spdlog::get("store");
   auto last_sync = std::chrono::steady_clock::now();
@@ -111,7 +119,7 @@ void Writer::run() {
     auto started = std::chrono::steady_clock::now();
     test_write_delay();
     if (!batch.empty()) {
-      auto written = store_.write(batch);
+      auto written = write_guarded(batch);
       if (!written) {
         ok = false;
         counters_.write_errors.fetch_add(batch.size(), std::memory_order_relaxed);
@@ -152,7 +160,14 @@ void Writer::run() {
           c->bytes += e.message.size() + e.raw.size() + e.object_size;
         }
       }
-      for (const auto& observer : observers) observer(batch);
+      for (const auto& observer : observers) {
+        // An observer's bug must not take the writer thread, and ingest with it, down.
+        try {
+          observer(batch);
+        } catch (const std::exception& e) {
+          if (logger) logger->error("after a write: {}", e.what());
+        }
+      }
     }
     for (auto& ack : waiting) ack(ok);
     waiting.clear();

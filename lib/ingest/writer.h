@@ -71,6 +71,8 @@ class Writer {
 
  private:
   void run();
+  // store.write(), with anything it throws (allocation) turned into an error.
+  Result<void> write_guarded(std::vector<store::Event>& batch);
 
   struct Item {
     std::vector<store::Event> events;

@@ -1,7 +1,5 @@
 #include "objects/http_server.h"
 
-#include <openssl/evp.h>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -12,6 +10,9 @@
 #include <variant>
 
 #include "core/log_exceptions.h"
+#include "core/sha256.h"
+#include "objects/put_request.h"
+#include "store/object_names.h"
 #include "core/time_format.h"
 #include "ingest/listeners.h"
 
@@ -32,35 +33,24 @@ const std::string kJson = "application/json";
 const std::string kText = "text/plain";
 const std::string kPrometheus = "text/plain; version=0.0.4";
 
-std::string hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 15]);
-  }
-  return out;
+// The header fields decode_put() reads, as views into Beast's parsed request.
+PutHeaders headers_of(const http::request_parser<http::buffer_body>& parser) {
+  const auto& req = parser.get();
+  auto view = [&](auto field) {
+    auto v = req[field];
+    return std::string_view(v.data(), v.size());
+  };
+  PutHeaders h;
+  h.time = view("X-Hokan-Time");
+  h.end = view("X-Hokan-End");
+  h.camera = view("X-Hokan-Camera");
+  h.host = view("X-Hokan-Host");
+  h.case_id = view("X-Hokan-Case");
+  h.content_type = view(http::field::content_type);
+  h.authorization = view(http::field::authorization);
+  if (auto length = parser.content_length()) h.content_length = *length;
+  return h;
 }
-
-std::string sha256_hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  EVP_Digest(text.data(), text.size(), digest, &n, EVP_sha256(), nullptr);
-  return hex(digest, n);
-}
-
-bool valid_object_name(std::string_view name) {
-  return !name.empty() && name.size() <= 200 && name != "." && name != ".." &&
-         std::all_of(name.begin(), name.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
-         });
-}
-
-// A refusal before or while the body is read.
-struct Refusal {
-  http::status status;
-  std::string message;
-};
 
 }  // namespace
 
@@ -92,9 +82,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   awaitable<void> error(beast::tcp_stream& stream, Refusal r, unsigned version) {
     counters.refused.fetch_add(1, std::memory_order_relaxed);
     // (Plain locals, not literals, in co_await arguments: g++ 12 miscompiles arrays there.)
-    std::string body = json{{"error", r.message}}.dump() + "\n";
+    std::string body = json{{"error", r.message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     std::string type = kJson;
-    http::status status = r.status;
+    auto status = static_cast<http::status>(r.status);
     std::function<void(http::response<http::string_body>&)> headers = [status](http::response<http::string_body>& res) {
       if (status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer realm=hokan");
       if (status == http::status::method_not_allowed) res.set(http::field::allow, "PUT");
@@ -177,89 +167,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return result;
   }
 
-  std::optional<Refusal> check_sender(const config::Config& c, const std::string& category,
-                                      const http::request_parser<http::buffer_body>::value_type& req) {
-    if (c.senders.empty()) return std::nullopt;
-    auto auth = req[http::field::authorization];
-    if (auth.empty() || !auth.starts_with("Bearer "))
-      return Refusal{http::status::unauthorized, "Authorization: Bearer TOKEN is required"};
-    std::string digest = sha256_hex(std::string_view(auth.data() + 7, auth.size() - 7));
-    for (const auto& s : c.senders) {
-      if (s.token_sha256 != digest) continue;
-      if (!s.categories.empty() && std::find(s.categories.begin(), s.categories.end(), category) == s.categories.end())
-        return Refusal{http::status::forbidden, "sender " + s.name + " may not store into " + category};
-      return std::nullopt;
-    }
-    return Refusal{http::status::forbidden, "unknown token"};
-  }
-
-  std::string name_key(const std::string& category, const std::string& name) const {
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(ctx.store->keyed_hash(name)));
-    return category + "/" + buf;
-  }
-
-  struct Prepared {
-    store::Event meta;
-    uint64_t limit = 0;
-  };
-
-  // Every check that needs no disk, as a plain function: the coroutine below then only
-  // co_awaits named values (g++ 12 miscompiles string literals inside co_await calls).
-  std::variant<Refusal, Prepared> prepare(const http::request_parser<http::buffer_body>& parser,
-                                          const std::string& category, const std::string& name,
-                                          const std::string& peer) {
-    const auto& req = parser.get();
-    auto config = ctx.config();
-    const config::Category* cat = config->find_category(category);
-    if (!cat || cat->kind != config::Category::Kind::object)
-      return Refusal{http::status::not_found, "no object category \"" + category + "\""};
-    if (auto refusal = check_sender(*config, category, req)) return *refusal;
-    if (!valid_object_name(name)) return Refusal{http::status::bad_request, "name: use 1 to 200 of A-Z a-z 0-9 . _ -"};
-    auto content_type = req[http::field::content_type];
-    if (content_type.starts_with("multipart/") || content_type.starts_with("application/x-www-form-urlencoded"))
-      return Refusal{http::status::unsupported_media_type, "send the object's bytes as the body, not a form encoding"};
-    Prepared p;
-    store::Event& meta = p.meta;
-    meta.category = category;
-    meta.received_us = core::now_us();
-    auto time_text = req["X-Hokan-Time"];
-    if (time_text.empty()) return Refusal{http::status::bad_request, "X-Hokan-Time: required (RFC 3339)"};
-    auto start = core::parse_rfc3339(std::string_view(time_text.data(), time_text.size()));
-    if (!start) return Refusal{http::status::bad_request, "X-Hokan-Time: " + start.error().message};
-    meta.time_us = *start;
-    // A claimed time ahead of ours cannot stretch a retention.
-    if (meta.time_us > meta.received_us + config->storage.clock_skew_seconds * 1'000'000) {
-      meta.claimed_time_us = meta.time_us;
-      meta.time_us = meta.received_us;
-    }
-    if (auto end_text = req["X-Hokan-End"]; !end_text.empty()) {
-      auto end = core::parse_rfc3339(std::string_view(end_text.data(), end_text.size()));
-      if (!end) return Refusal{http::status::bad_request, "X-Hokan-End: " + end.error().message};
-      if (*end < *start) return Refusal{http::status::bad_request, "X-Hokan-End: before X-Hokan-Time"};
-      meta.fields.extra.emplace_back("end", core::format_rfc3339(*end, *config->zone));
-    }
-    auto camera = req["X-Hokan-Camera"], host = req["X-Hokan-Host"];
-    if (!camera.empty() && !host.empty())
-      return Refusal{http::status::bad_request, "X-Hokan-Camera and X-Hokan-Host: give one"};
-    meta.host = std::string(camera.empty() ? host : camera);
-    if (!camera.empty()) meta.fields.extra.emplace_back("camera", meta.host);
-    meta.fields.case_id = std::string(req["X-Hokan-Case"]);
-    if (cat->starts == config::Category::Starts::case_closed && meta.fields.case_id.empty())
-      return Refusal{http::status::bad_request,
-                     "X-Hokan-Case: required for " + category + " (its clock starts when the case closes)"};
-    meta.app = "http";
-    meta.message = name;
-    meta.source = peer;
-    if (!content_type.empty()) meta.fields.extra.emplace_back("content_type", std::string(content_type));
-    meta.lane = ctx.policy()->lane_for(meta);
-    p.limit = config->storage.max_object_bytes;
-    if (auto length = parser.content_length(); length && *length > p.limit)
-      return Refusal{http::status::payload_too_large,
-                     "the object is larger than max_object_bytes (" + std::to_string(p.limit) + ")"};
-    return p;
-  }
-
   // Answers one PUT. True when its body was read whole and answered with success, so
   // the connection can carry another request.
   awaitable<bool> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
@@ -269,25 +176,17 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     unsigned version = req.version();
     boost::system::error_code peer_ec;
     std::string peer = stream.socket().remote_endpoint(peer_ec).address().to_string();
-    auto prepared = prepare(parser, category, name, peer);
-    if (auto* refusal = std::get_if<Refusal>(&prepared)) {
+    auto decoded = decode_put(headers_of(parser), category, name, peer, *ctx.config(), *ctx.policy(), core::now_us());
+    if (auto* refusal = std::get_if<Refusal>(&decoded)) {
       Refusal r = *refusal;
       co_await error(stream, r, version);
       co_return false;
     }
-    store::Event meta = std::get<Prepared>(prepared).meta;
-    uint64_t limit = std::get<Prepared>(prepared).limit;
-    std::string key = name_key(category, name);
-    auto taken = co_await off_io([&] { return ctx.meta->get("objname", key); });
-    std::optional<Refusal> refused;
-    if (!taken) refused = Refusal{http::status::internal_server_error, taken.error().message};
-    else if (*taken) refused = Refusal{http::status::conflict, "an object named \"" + name + "\" exists in " + category};
-    else if (uploads.fetch_add(1) >= ctx.max_concurrent_uploads) {
+    store::Event meta = std::get<PutPlan>(decoded).meta;
+    uint64_t limit = std::get<PutPlan>(decoded).limit;
+    if (uploads.fetch_add(1) >= ctx.max_concurrent_uploads) {
       uploads.fetch_sub(1);
-      refused = Refusal{http::status::service_unavailable, "too many uploads at once; retry"};
-    }
-    if (refused) {
-      Refusal r = *refused;
+      Refusal r{503, "too many uploads at once; retry"};
       co_await error(stream, r, version);
       co_return false;
     }
@@ -295,9 +194,25 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::atomic<std::size_t>& n;
       ~Release() { n.fetch_sub(1); }
     } release{uploads};
+    // The name is taken before any byte is stored: of concurrent PUTs of one name, one
+    // wins and the others get 409. Until the upload commits it, leaving frees it.
+    auto reserved = co_await off_io([&] { return ctx.names->reserve(category, name); });
+    if (!reserved) {
+      Refusal r{reserved.error().code == Errc::already_exists ? 409 : 500, reserved.error().message};
+      co_await error(stream, r, version);
+      co_return false;
+    }
+    struct Reservation {
+      store::ObjectNames& names;
+      const std::string &category, &name;
+      bool committed = false;
+      ~Reservation() {
+        if (!committed) names.release(category, name);
+      }
+    } reservation{*ctx.names, category, name};
     auto begun = co_await off_io([&] { return ctx.store->begin_object(meta); });
     if (!begun) {
-      Refusal r{http::status::internal_server_error, begun.error().message};
+      Refusal r{500, begun.error().message};
       co_await error(stream, r, version);
       co_return false;
     }
@@ -307,8 +222,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       http::response<http::empty_body> cont{http::status::continue_, version};
       co_await http::async_write(stream, cont, as_tuple_awaitable);
     }
-    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> sha(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-    EVP_DigestInit_ex(sha.get(), EVP_sha256(), nullptr);
+    auto sha = std::make_shared<core::Sha256>();
     // Reading the next chunk overlaps with storing the last: chunks go to the upload
     // thread in order (one thread, FIFO), at most kInFlight at a time, so memory stays
     // bounded and the socket is read while the disk works.
@@ -327,15 +241,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_return false;  // the sender went away or was too slow: nothing was acknowledged
       }
       if ((received += got) > limit) {
-        failed = Refusal{http::status::payload_too_large, "the object is larger than max_object_bytes"};
+        failed = Refusal{413, "the object is larger than max_object_bytes"};
         break;
       }
       co_await settle(*pipeline, Pipeline::kInFlight - 1);
       ++pipeline->in_flight;
-      asio::post(blocking, [this, pipeline, chunk, got, ctxp = sha.get(), up = upload.get()]() mutable {
+      asio::post(blocking, [this, pipeline, chunk, got, sha, up = upload.get()]() mutable {
         std::string error;
         if (!pipeline->stopped) {
-          EVP_DigestUpdate(ctxp, chunk->data(), got);
+          sha->update(std::string_view(chunk->data(), got));
           if (auto r = up->append(std::string_view(chunk->data(), got)); !r) {
             error = r.error().message;
             pipeline->stopped = true;
@@ -349,17 +263,14 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (failed) pipeline->stopped = true;
     co_await settle(*pipeline, 0);
     if (!failed && !pipeline->failure.empty())
-      failed = Refusal{http::status::internal_server_error, pipeline->failure};
+      failed = Refusal{500, pipeline->failure};
     if (failed) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
       Refusal r = *failed;
       co_await error(stream, r, version);
       co_return false;
     }
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_size = 0;
-    EVP_DigestFinal_ex(sha.get(), digest, &digest_size);
-    std::string sha_hex = hex(digest, digest_size);
+    std::string sha_hex = core::hex(sha->finish());
     meta.id = upload->id();
     meta.object_size = upload->size();
     meta.object_marker = true;
@@ -378,11 +289,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       }
       if (future.wait_until(deadline) != std::future_status::ready || !future.get())
         return fail(Errc::io, "the metadata record could not be written");
-      return ctx.meta->put("objname", key, json{{"id", meta.id}}.dump());
+      auto committed = ctx.names->commit(category, name, meta.id);
+      if (committed) reservation.committed = true;
+      return committed;
     });
     if (!stored) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
-      Refusal r{http::status::internal_server_error, stored.error().message};
+      Refusal r{500, stored.error().message};
       co_await error(stream, r, version);
       co_return false;
     }
@@ -416,7 +329,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple_awaitable);
       if (ec) {
         if (ec == http::error::header_limit) {
-          Refusal r{http::status::request_header_fields_too_large, "headers over 16 KiB"};
+          Refusal r{431, "headers over 16 KiB"};
           co_await error(stream, r, 11);
         }
         co_return;
@@ -436,16 +349,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         std::string rest = target.substr(12);
         auto slash = rest.find('/');
         if (req.method() != http::verb::put) {
-          refused = Refusal{http::status::method_not_allowed, "objects are stored with PUT and read with hokanctl"};
+          refused = Refusal{405, "objects are stored with PUT and read with hokanctl"};
         } else if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size()) {
-          refused = Refusal{http::status::bad_request, "expected /v1/objects/{category}/{name}"};
+          refused = Refusal{400, "expected /v1/objects/{category}/{name}"};
         } else {
           std::string category = rest.substr(0, slash), name = rest.substr(slash + 1);
           bool answered = co_await put_object(stream, buffer, parser, category, name);
           if (!answered) co_return;  // refused before the body's end: close rather than drain it
         }
       } else {
-        refused = Refusal{http::status::not_found, "no such resource"};
+        refused = Refusal{404, "no such resource"};
       }
       if (refused) {
         Refusal r = *refused;

@@ -19,6 +19,7 @@
 #include "ingest/writer.h"
 #include "retention/policy.h"
 #include "store/meta.h"
+#include "store/object_names.h"
 #include "store/store.h"
 
 namespace boost::asio {
@@ -33,6 +34,7 @@ struct HttpContext {
   store::Store* store = nullptr;
   ingest::Writer* writer = nullptr;
   std::shared_ptr<store::MetaStore> meta;
+  std::shared_ptr<store::ObjectNames> names;  // one name, one object (shared with purges)
   std::function<std::string()> metrics;  // Prometheus text for GET /metrics
   std::size_t max_concurrent_uploads = 8;
   int idle_timeout_seconds = 30;

@@ -59,7 +59,11 @@ std::string Cases::lane_of(std::string_view case_id) const {
   return buf;
 }
 
-Result<void> Cases::save(const Case& c) { return meta_->put(kSpace, c.lane, to_json(c).dump()); }
+Result<void> Cases::save(const Case& c) {
+  // Case ids are checked as UTF-8 where they enter; replacing (never throwing) here keeps
+  // one that slipped through from taking the writer thread down.
+  return meta_->put(kSpace, c.lane, to_json(c).dump(-1, ' ', false, json::error_handler_t::replace));
+}
 
 Result<void> Cases::seen(const std::string& case_id, const std::string& category, int64_t now_us) {
   std::string lane = lane_of(case_id);

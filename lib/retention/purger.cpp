@@ -43,8 +43,36 @@ int64_t day_start(const core::TimeZone& zone, const store::BucketInfo& b, int pl
 }  // namespace
 
 Purger::Purger(store::Store& store, std::shared_ptr<store::MetaStore> meta, PolicySource policy,
-               std::shared_ptr<const Holds> holds)
-    : store_(store), meta_(std::move(meta)), policy_(std::move(policy)), holds_(std::move(holds)) {}
+               std::shared_ptr<const Holds> holds, std::shared_ptr<store::ObjectNames> names)
+    : store_(store),
+      meta_(std::move(meta)),
+      policy_(std::move(policy)),
+      holds_(std::move(holds)),
+      names_(std::move(names)) {}
+
+std::vector<std::string> Purger::object_names_in(const store::BucketInfo& bucket, int64_t from_us,
+                                                 int64_t until_us) const {
+  std::vector<std::string> out;
+  if (!names_) return out;
+  const config::Category* c = policy_()->config().find_category(bucket.category);
+  if (!c || c->kind != config::Category::Kind::object) return out;
+  store::ScanQuery q;
+  q.categories = {bucket.category};
+  q.since_us = from_us;
+  q.until_us = until_us;
+  (void)store_.scan(q, [&](store::Event& e) {
+    if (e.lane == bucket.lane && e.is_object()) out.push_back(e.message);
+    return true;
+  });
+  return out;
+}
+
+void Purger::free_names(const std::string& category, const std::vector<std::string>& names) const {
+  if (!names_) return;
+  for (const auto& name : names)
+    if (auto r = names_->forget(category, name); !r)
+      if (auto log = spdlog::get("retention")) log->error("object name of a destroyed object stays taken: {}", r.error().message);
+}
 
 Purger::~Purger() { stop_schedule(); }
 
@@ -101,20 +129,25 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
     bool held = holds_may_keep(bucket.category, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
     if (now >= *expiry.latest && !held) {
       if (!dry_run) {
+        auto names = object_names_in(bucket, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
         auto dropped = store_.drop_bucket(
             bucket, pending_receipt(purge_id, now, bucket.category, *stats, reason, by, expiry.rule, 0, {}));
         if (!dropped) {
           report.problems.push_back(bucket.path + ": " + dropped.error().message);
           continue;
         }
+        free_names(bucket.category, names);
       }
       add(summary, *stats);
       continue;
     }
     HoldTally tally;
+    std::vector<std::string> destroyed_names;
     auto keep = [&](const store::Event& e) {
       auto at = policy->record_expiry(bucket, e);
-      return !at || now < *at || tally.keeps(*holds_, e);
+      bool kept = !at || now < *at || tally.keeps(*holds_, e);
+      if (!kept && e.is_object()) destroyed_names.push_back(e.message);
+      return kept;
     };
     auto receipt = [&](const store::RewriteStats& r) {
       return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, tally.held_back,
@@ -125,6 +158,7 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
       report.problems.push_back(bucket.path + ": " + rewritten.error().message);
       continue;
     }
+    if (!dry_run) free_names(bucket.category, destroyed_names);
     add(summary, rewritten->destroyed);
     summary.held_back += tally.held_back;
     for (const auto& [name, count] : tally.by_hold) summary.holds.insert(name);
@@ -154,7 +188,12 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
   for (const auto& bucket : store_.buckets()) {
     if (std::find(categories.begin(), categories.end(), bucket.category) == categories.end()) continue;
     HoldTally tally;
-    auto keep = [&](const store::Event& e) { return !erase(e) || tally.keeps(*holds_, e); };
+    std::vector<std::string> destroyed_names;
+    auto keep = [&](const store::Event& e) {
+      bool kept = !erase(e) || tally.keeps(*holds_, e);
+      if (!kept && e.is_object()) destroyed_names.push_back(e.message);
+      return kept;
+    };
     auto receipt = [&](const store::RewriteStats& r) {
       return pending_receipt(purge_id, now, bucket.category, r.destroyed, "erasure", by, rule, tally.held_back,
                              tally.by_hold);
@@ -164,6 +203,7 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
       report.problems.push_back(bucket.path + ": " + rewritten.error().message);
       continue;
     }
+    free_names(bucket.category, destroyed_names);
     auto& summary = by_category[bucket.category];
     summary.category = bucket.category;
     summary.rules.insert(rule);

@@ -23,6 +23,7 @@
 #include "retention/holds.h"
 #include "retention/policy.h"
 #include "store/meta.h"
+#include "store/object_names.h"
 #include "store/store.h"
 
 namespace hokan::retention {
@@ -49,8 +50,9 @@ struct PurgeCounters {
 class Purger {
  public:
   using PolicySource = std::function<std::shared_ptr<const Policy>()>;
+  // `names`, when given, gets back the names of the objects a purge or erasure destroys.
   Purger(store::Store& store, std::shared_ptr<store::MetaStore> meta, PolicySource policy,
-         std::shared_ptr<const Holds> holds);
+         std::shared_ptr<const Holds> holds, std::shared_ptr<store::ObjectNames> names = nullptr);
   ~Purger();
 
   // reason: "schedule", "manual" or "erasure"; by: who asked ("schedule" or a user).
@@ -81,6 +83,10 @@ class Purger {
   // Whether any hold keeps a record of this category in [from, until): a cheap index
   // lookup that lets whole buckets be dropped when no held record is in them.
   bool holds_may_keep(const std::string& category, int64_t from_us, int64_t until_us) const;
+  // The names of the objects a bucket holds (object categories only).
+  std::vector<std::string> object_names_in(const store::BucketInfo& bucket, int64_t from_us, int64_t until_us) const;
+  // Frees the names of destroyed objects; a failure is logged (the name stays taken).
+  void free_names(const std::string& category, const std::vector<std::string>& names) const;
   std::string pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
                               const store::BucketStats& destroyed, const std::string& reason, const std::string& by,
                               const std::string& rule, uint64_t held_back,
@@ -89,6 +95,7 @@ class Purger {
   std::shared_ptr<store::MetaStore> meta_;
   PolicySource policy_;
   std::shared_ptr<const Holds> holds_;
+  std::shared_ptr<store::ObjectNames> names_;
   std::mutex run_mutex_;
   std::mutex schedule_mutex_;
   std::condition_variable schedule_wake_;

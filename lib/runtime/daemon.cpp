@@ -28,6 +28,7 @@
 #include "retention/policy.h"
 #include "retention/purger.h"
 #include "store/meta.h"
+#include "store/object_names.h"
 #include "store/store.h"
 #include "syslog/extract.h"
 
@@ -154,7 +155,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   std::shared_ptr<retention::Holds> holds = std::move(*holds_loaded);
   PolicyHolder policies;
   policies.set(std::make_shared<const retention::Policy>(config, cases));
-  retention::Purger purger(store, meta_store, [&policies] { return policies.get(); }, holds);
+  auto names = std::make_shared<store::ObjectNames>(meta_store, [&store](std::string_view v) { return store.keyed_hash(v); });
+  retention::Purger purger(store, meta_store, [&policies] { return policies.get(); }, holds, names);
   // Finish what a crash interrupted: receipts of destructions that happened, then the
   // purge itself (whatever has expired meanwhile).
   if (auto settled = purger.settle(); !settled) log->error("settling receipts: {}", settled.error().message);
@@ -206,6 +208,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.store = &store;
     http_context.writer = &writer;
     http_context.meta = meta_store;
+    http_context.names = names;
     http_context.metrics = [&metric_sources] { return render_metrics(metric_sources); };
     auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
     if (!started) {

@@ -39,7 +39,7 @@ start_hokand "$good"
 set +e
 out=$(hctl query --purpose test --since "2026-13-45" 2>&1); code=$?
 set -e
-expect_eq "bad time exit" 1 "$code"
+expect_eq "bad time is a usage error" 2 "$code"
 expect_contains "bad time says which" "bad --since" "$out"
 expect_eq "bad time one line" 1 "$(wc -l <<<"$out")"
 set +e
@@ -52,4 +52,26 @@ out=$(hctl query --purpose test --format yaml 2>&1); code=$?
 set -e
 expect_eq "bad format exit" 2 "$code"
 expect_contains "bad format" "unknown --format" "$out"
+
+# Each command takes only its own options: one another command takes is refused, not
+# silently ignored; usage errors exit 2 in one line.
+for args in "object list --category cctv --purpose p --host web01" "status --purpose p" \
+            "hold list --user alice" "query --purpose p --camera c1" "purge --dry-run --reason x" \
+            "case close C1 --reason r --purpose p" "subject find --user a --purpose p --grep x"; do
+  set +e
+  # shellcheck disable=SC2086
+  out=$(hctl $args 2>&1); code=$?
+  set -e
+  expect_eq "option of another command refused: $args" 2 "$code"
+  expect_contains "says which option: $args" "unknown option" "$out"
+  expect_eq "one line: $args" 1 "$(wc -l <<<"$out")"
+done
+for args in "" "frobnicate" "hold" "hold frob x" "query --purpose p extra" "object get cctv"; do
+  set +e
+  # shellcheck disable=SC2086
+  out=$(hctl $args 2>&1); code=$?
+  set -e
+  expect_eq "usage error exits 2: [$args]" 2 "$code"
+  [ -n "$args" ] && expect_eq "usage error is one line: [$args]" 1 "$(wc -l <<<"$out")"
+done
 finish
