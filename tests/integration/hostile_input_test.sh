@@ -225,7 +225,8 @@ du1=$(du -sk "$WORK/state" | cut -f1)
 [ $((du1 - du0)) -lt 2048 ] && pass || fail "refused large requests grew the state by $((du1 - du0)) KiB"
 
 # A client that stops reading after the first record finds the intent already stored.
-for i in $(seq 1 20000); do echo "<134>1 $(date -u +%FT%TZ) host2 bulk - - - bulk record $i of a slow read"; done | send_tcp
+now=$(date -u +%FT%TZ)
+awk -v now="$now" 'BEGIN { for (i = 1; i <= 20000; i++) printf "<134>1 %s host2 bulk - - - bulk record %d of a slow read\n", now, i }' | send_tcp
 expect_eq "bulk stored" 20000 "$(wait_count 20000 --app bulk)"
 "$CONTROL_CLIENT" "$WORK/hokan.sock" stall '{"op":"query","purpose":"SLOW-READER-1","app":["bulk"]}' > "$WORK/stall.out" &
 staller=$!; PEER_PIDS+=($staller)
