@@ -107,10 +107,13 @@ void Service::Impl::run(const Caller& caller, const QueryOp& op, RequestAudit& a
     follow_live(*subscription, op.count, zone, out, sent);
     follow.unsubscribe(subscription);
   }
-  if (!audit.outcome(sent, how_it_ended(out)))
-    return (void)out.error("the audit outcome could not be written");
+  std::string how = how_it_ended(out);
+  if (ran->corrupt) how += "; went past " + std::to_string(ran->corrupt) + " damaged blocks or records";
+  if (!audit.outcome(sent, how)) return (void)out.error("the audit outcome could not be written");
   if (subscription) return (void)out.done(json{{"count", sent}}.dump());
-  out.done(json{{"count", sent}, {"examined", ran->examined}}.dump());
+  json done = {{"count", sent}, {"examined", ran->examined}};
+  if (ran->corrupt) done["corrupt"] = ran->corrupt;
+  out.done(done.dump());
 }
 
 void Service::Impl::follow_live(FollowHub::Subscription& s, bool count_only, const core::TimeZone& zone,

@@ -90,6 +90,7 @@ Result<CompiledQuery::Progress> CompiledQuery::run(
     return limit_ == 0 || p.matched < limit_;
   });
   if (!scanned) return std::unexpected(scanned.error());
+  p.corrupt = scanned->corrupt;
   return p;
 }
 

@@ -44,6 +44,7 @@ class CompiledQuery {
   struct Progress {
     uint64_t examined = 0, matched = 0;
     int64_t at_us = 0;  // time of the last examined record
+    uint64_t corrupt = 0;  // damaged blocks or records the scan went past (at the end)
   };
   // Streams matches to `emit` (return false to stop) up to the limit. `progress`, when
   // set, is called about once a second during long scans. Blocking: runs on the caller's

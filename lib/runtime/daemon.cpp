@@ -200,7 +200,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   }
   std::shared_ptr<const config::Config> live_config = config;  // swapped on SIGHUP (I/O thread only)
   std::unique_ptr<objects::HttpServer> http;
-  MetricSources metric_sources{&(*listeners)->counters(), &writer.counters(), &purger.counters(), holds.get(), nullptr};
+  MetricSources metric_sources{&(*listeners)->counters(), &writer.counters(), &purger.counters(), holds.get(), nullptr,
+                               &store.counters()};
   if (!config->listen.http.empty()) {
     objects::HttpContext http_context;
     http_context.config = [&live_config] { return live_config; };

@@ -81,6 +81,13 @@ std::string render_metrics(const MetricSources& s) {
   sample(out, "hokan_erased_records_total", p.erased.load());
   metric(out, "hokan_holds", "gauge", "Legal holds in place.");
   sample(out, "hokan_holds", static_cast<double>(s.holds->list().size()));
+  if (s.store) {
+    metric(out, "hokan_corrupt_total", "counter",
+           "Damaged record blocks, postings or records that queries went past (hokanctl verify says where).");
+    sample(out, "hokan_corrupt_total", s.store->corrupt.load());
+    metric(out, "hokan_bucket_opens_total", "counter", "Day buckets (RocksDB instances) opened.");
+    sample(out, "hokan_bucket_opens_total", s.store->bucket_opens.load());
+  }
   if (s.http) {
     metric(out, "hokan_objects_stored_total", "counter", "Objects stored over HTTP.");
     sample(out, "hokan_objects_stored_total", s.http->objects.load());

@@ -17,6 +17,7 @@ struct MetricSources {
   const retention::PurgeCounters* purges = nullptr;
   const retention::Holds* holds = nullptr;
   const objects::HttpCounters* http = nullptr;  // null without an HTTP listener
+  const store::StoreCounters* store = nullptr;
 };
 
 std::string render_metrics(const MetricSources& sources);

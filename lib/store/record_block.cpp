@@ -49,6 +49,9 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   const char* trailer = value.data() + value.size() - kTrailerBytes;
   uint32_t directory_at = bytes::get_u32_le(trailer), count = bytes::get_u32_le(trailer + 4);
   if (directory_at > value.size() - kTrailerBytes || count == 0) return bad();
+  // Each record takes at least three directory bytes: a count the bytes cannot hold is
+  // damage, and must not size an allocation.
+  if (count > (value.size() - kTrailerBytes - directory_at) / 3) return bad();
   payload_ = value.substr(0, directory_at);
   bytes::Reader r(value.substr(directory_at, value.size() - kTrailerBytes - directory_at));
   keys_.reserve(count);

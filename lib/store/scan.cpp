@@ -70,9 +70,16 @@ struct OpenBlock {
 
 // What a scan knows before it opens blocks.
 struct ScanContext {
+  const Store::Impl& impl;
   const ScanQuery& q;
   ScanStats& stats;
   RecordKey lower, upper;  // records in [lower, upper)
+
+  // Damaged data is an error to report, not a reason to stop: the scan goes past it.
+  void corrupt(const Bucket& bucket, const Error& error) const {
+    ++stats.corrupt;
+    impl.report_corrupt(bucket.path, error);
+  }
 
   // The records of an opened block to visit, in emit order. Those the time range or
   // the text prefilter rule out are counted as skipped and never decoded.
@@ -143,14 +150,17 @@ class BucketFeed : public Feed {
     else it_->SeekToFirst();
   }
   std::optional<RecordKey> peek() override {
-    if (!it_->Valid()) return std::nullopt;
-    auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
-    if (!key) return std::nullopt;  // not a block (an object chunk sorts apart): see open()
-    return *key;
+    while (it_->Valid()) {
+      auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
+      if (key) return *key;
+      context_.corrupt(*bucket_, key.error());  // a key inside the block range that is not one
+      step();
+    }
+    return std::nullopt;
   }
   Result<bool> open(OpenBlock& out) override {
     auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
-    if (!key) return std::unexpected(key.error());
+    if (!key) return std::unexpected(key.error());  // peek() went past every such key
     std::string_view value(it_->value().data(), it_->value().size());
     if (!context_.q.prefilter.empty() && context_.within(*key)) {
       // Most blocks of a text search hold no hit: rule them out before parsing them.
@@ -162,7 +172,11 @@ class BucketFeed : public Feed {
         return false;
       }
     }
-    if (auto r = out.reader.open(*key, value); !r) return std::unexpected(r.error());
+    if (auto r = out.reader.open(*key, value); !r) {
+      context_.corrupt(*bucket_, r.error());
+      step();
+      return false;
+    }
     context_.pick(out.reader, out.picks);
     bool wanted = !out.picks.empty();
     if (wanted) {
@@ -210,7 +224,10 @@ class PostingFeed : public Feed {
     auto s = bucket.store.db->Get({}, bucket.store.records, key, &out.value);
     if (s.IsNotFound()) return false;
     if (!s.ok()) return std::unexpected(status_error(s, "read " + bucket.path));
-    if (auto r = out.reader.open(ref.block, out.value); !r) return std::unexpected(r.error());
+    if (auto r = out.reader.open(ref.block, out.value); !r) {
+      context_.corrupt(bucket, r.error());
+      return false;
+    }
     std::vector<uint32_t> in_block;
     for (uint32_t o : ref.ordinals)
       if (o < out.reader.size()) in_block.push_back(o);
@@ -241,8 +258,12 @@ Result<std::vector<PostingFeed::Ref>> lookup(const Store::Impl& impl, const std:
       std::string prefix = codec::posting_prefix(field, (*impl.hash)(v));
       std::unique_ptr<rocksdb::Iterator> it(store.db->NewIterator({}, store.index));
       for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+        std::size_t before = hits.size();
         auto decoded = codec::decode_posting(std::string_view(it->value().data(), it->value().size()), hits);
-        if (!decoded) return std::unexpected(decoded.error());
+        if (!decoded) {
+          hits.resize(before);  // what a damaged posting gave is not to be trusted
+          context.corrupt(*buckets[bi], decoded.error());
+        }
       }
       if (!it->status().ok()) return std::unexpected(status_error(it->status(), "index " + buckets[bi]->path));
     }
@@ -306,7 +327,10 @@ Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const V
     }
     e.time_us = key.time_us;
     e.id = key.id;
-    if (auto r = codec::decode_event(block->reader.record(ordinal), e); !r) return std::unexpected(r.error());
+    if (auto r = codec::decode_event(block->reader.record(ordinal), e); !r) {
+      context.corrupt(*block->bucket, r.error());
+      continue;
+    }
     ++context.stats.examined;
     if (!matches_fields(context.q, e)) continue;
     e.category = block->bucket->id.category;
@@ -391,6 +415,7 @@ class DayAhead {
         total.examined += stats_.examined;
         total.skipped += stats_.skipped;
         total.returned += stats_.returned;
+        total.corrupt += stats_.corrupt;
         return outcome_;
       }
     }
@@ -422,7 +447,7 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
   // day claimed by one worker) while this thread hands their matches to the visitor in
   // order. Index lookups are too cheap to be worth threads.
   if (days.size() < 2 || driving_index(q)) {
-    ScanContext context{q, stats, lower, upper};
+    ScanContext context{impl, q, stats, lower, upper};
     for (auto& [day, ids] : days) {
       auto more = scan_day(impl, ids, context, visit);
       if (!more) return std::unexpected(more.error());
@@ -439,7 +464,7 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
       std::size_t k = next_day.fetch_add(1);
       if (k >= days.size()) return;
       ScanStats day_stats;
-      ScanContext context{q, day_stats, lower, upper};
+      ScanContext context{impl, q, day_stats, lower, upper};
       DayAhead& out = *ahead[k];
       auto more = scan_day(impl, days[k].second, context, [&](Event& e) { return out.push(e); });
       out.finish(std::move(more), day_stats);

@@ -15,6 +15,8 @@
 #include <fstream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "store/codec.h"
 #include "store/store_impl.h"
 
@@ -328,6 +330,7 @@ Result<std::shared_ptr<Bucket>> Store::Impl::bucket_locked(const BucketId& id, b
   if (ec) return fail(Errc::io, bucket->path + ": " + ec.message());
   auto opened = open_bucket_db(options_for(id.category), bucket->path);
   if (!opened) return std::unexpected(opened.error());
+  counters.bucket_opens.fetch_add(1, std::memory_order_relaxed);
   bucket->store = std::move(*opened);
   std::string stats;
   if (bucket->store.db->Get({}, bucket->store.index, kStatsKey, &stats).ok()) bucket->stats = decode_stats(stats);
@@ -516,6 +519,18 @@ std::vector<BucketInfo> Store::buckets() const {
 }
 
 uint64_t Store::keyed_hash(std::string_view value) const { return (*impl_->hash)(value); }
+
+const StoreCounters& Store::counters() const { return impl_->counters; }
+
+void Store::Impl::report_corrupt(const std::string& bucket_path, const Error& error) const {
+  uint64_t n = counters.corrupt.fetch_add(1, std::memory_order_relaxed);
+  // Every one is counted; the log names the first ones and then one in a thousand, so a
+  // badly damaged bucket cannot flood it.
+  if (n < 16 || n % 1000 == 0)
+    if (auto log = spdlog::get("store"))
+      log->error("{}: {}; skipped it and went on (hokanctl verify says where; {} so far)", bucket_path,
+                 error.message, n + 1);
+}
 
 Result<BucketStats> Store::bucket_stats(const BucketInfo& info) const {
   auto b = impl_->bucket(id_of(info), false);

@@ -16,6 +16,7 @@
 // call them from an I/O thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -69,6 +70,15 @@ struct ScanStats {
   uint64_t examined = 0;  // records decoded
   uint64_t skipped = 0;   // records the prefilter ruled out unread
   uint64_t returned = 0;  // records passed to the visitor
+  uint64_t corrupt = 0;   // blocks, postings or records that did not decode: skipped
+};
+
+// What the store has seen since it opened (for /metrics). Thread-safe.
+struct StoreCounters {
+  // Record blocks, postings and records a scan found damaged and went past (`verify`
+  // tells which and where); each is also logged.
+  std::atomic<uint64_t> corrupt{0};
+  std::atomic<uint64_t> bucket_opens{0};  // RocksDB instances opened for buckets
 };
 
 // Called for each matching event in time order; return false to stop the scan.
@@ -184,6 +194,8 @@ class Store {
   // `sink` returns false. Errors: not_found when the object was destroyed.
   [[nodiscard]] Result<void> read_object(const Event& metadata,
                                          const std::function<bool(std::string_view)>& sink) const;
+
+  const StoreCounters& counters() const;
 
   // The keyed hash used for index keys, for callers that must name things (cases) in
   // directory names without writing them in plain text.

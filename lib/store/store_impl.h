@@ -150,6 +150,10 @@ struct Store::Impl {
   std::set<BucketId> busy;   // being destroyed: nobody may open them meanwhile
   mutable std::condition_variable busy_done;
 
+  mutable StoreCounters counters;
+  // A damaged block, posting or record met by a scan: counted, logged, skipped.
+  void report_corrupt(const std::string& bucket_path, const Error& error) const;
+
   // Writer-thread state.
   std::set<BucketId> unsynced;
   const std::string default_lane{kDefaultLane};

@@ -64,11 +64,28 @@ ldb --db="$bucket" delete --key_hex --column_family=default "$second_key" >/dev/
 inserted_key="${first_key:0:30}FFFF"
 ldb --db="$bucket" put --key_hex --value_hex --column_family=default "$inserted_key" "$first_value" >/dev/null
 
+# Damaged: the third block's trailer claims four billion records.
+third_key=$(sed -n 3p <<<"$blocks" | awk '{print $1}')
+third_value=$(sed -n 3p <<<"$blocks" | awk '{print $3}')
+[ -n "$third_key" ] && pass || fail "expected a third block"
+ldb --db="$bucket" put --key_hex --value_hex --column_family=default "$third_key" \
+  "${third_value:0:${#third_value}-10}FFFFFFFF02" >/dev/null
+
 start_hokand "$config"
 status=0; out=$(hctl verify --format json) || status=$?
 expect_eq "tampering found: exit 1" 1 "$status"
 kinds=$(jq -r 'select(.category == "operation") | .problems[].kind' <<<"$out" | sort | tr '\n' ' ')
-expect_eq "one altered, one inserted, one removed" "altered inserted removed " "$kinds"
+expect_eq "two altered, one inserted, one removed" "altered altered inserted removed " "$kinds"
+# A query of the damaged day goes on past the damage, says so, and counts it.
+set +e; found=$(hctl query --purpose test --host web01 --count 2>"$WORK/query.err"); code=$?; set -e
+expect_eq "the query of a damaged day succeeds" 0 "$code"
+[ "$found" -gt 0 ] && pass || fail "nothing found past the damaged block"
+expect_contains "and says what it skipped" "damaged blocks or records were skipped" "$(cat "$WORK/query.err")"
+url="http://127.0.0.1:$(awk '$1=="http"{n=split($2,a,":"); print a[n]; exit}' "$WORK/state/endpoints")"
+expect_eq "the metric counts it" yes \
+  "$(curl -s "$url/metrics" | awk '$1=="hokan_corrupt_total" && $2>0 {print "yes"}')"
+expect_contains "the log names the bucket" "skipped it and went on" "$(cat "$WORK/hokand.log")"
+expect_eq "hokand is still up" yes "$(kill -0 "$HOKAND_PID" && echo yes)"
 footage_problems=$(jq -r 'select(.category == "cctv") | .problems[] | .kind + ": " + .detail' <<<"$out")
 expect_eq "one segment's bytes altered" 1 "$(grep -c "bytes differ from their sealed SHA-256" <<<"$footage_problems")"
 expect_eq "and nothing else in the footage bucket" 1 "$(grep -c . <<<"$footage_problems")"
