@@ -461,7 +461,7 @@ int query(const std::string& socket, const Args& args) {
   } else {
     (*formatter)->finish();
   }
-  if (uint64_t corrupt = done.value("corrupt", 0ull))
+  if (uint64_t corrupt = done.is_object() ? done.value("corrupt", 0ull) : 0)
     std::fprintf(stderr, "hokanctl: %llu damaged blocks or records were skipped (hokanctl verify says where)\n",
                  static_cast<unsigned long long>(corrupt));
   return code;
