@@ -1,11 +1,13 @@
 #include "api/protocol.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 namespace hokan::api {
 namespace {
@@ -21,10 +23,19 @@ bool write_all(int fd, const char* data, std::size_t size) {
   return true;
 }
 
-// Returns bytes read before EOF (size on success).
-std::size_t read_all(int fd, char* data, std::size_t size) {
+// Returns bytes read before EOF, an error or the deadline (size on success); errno is
+// ETIMEDOUT when the deadline passed.
+std::size_t read_all(int fd, char* data, std::size_t size, std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::size_t done = 0;
   while (done < size) {
+    if (deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
+        errno = ETIMEDOUT;
+        break;
+      }
+    }
     ssize_t n = ::read(fd, data + done, size - done);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
@@ -50,9 +61,12 @@ Result<void> write_frame(int fd, std::string_view payload) {
   return {};
 }
 
-Result<std::string> read_frame(int fd, uint32_t max_bytes) {
+Result<std::string> read_frame(int fd, uint32_t max_bytes, std::chrono::milliseconds within) {
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (within.count() > 0) deadline = std::chrono::steady_clock::now() + within;
   unsigned char header[4];
-  std::size_t got = read_all(fd, reinterpret_cast<char*>(header), 4);
+  std::size_t got = read_all(fd, reinterpret_cast<char*>(header), 4, deadline);
+  if (got < 4 && errno == ETIMEDOUT) return fail(Errc::unavailable, "not sent in time");
   if (got == 0) return fail(Errc::not_found, "connection closed");
   if (got < 4) return fail(Errc::io, "connection closed inside a frame");
   uint32_t n = (uint32_t{header[0]} << 24) | (uint32_t{header[1]} << 16) |
@@ -60,7 +74,10 @@ Result<std::string> read_frame(int fd, uint32_t max_bytes) {
   if (n > max_bytes)
     return fail(Errc::invalid_argument, "frame of " + std::to_string(n) + " bytes; at most " + std::to_string(max_bytes));
   std::string payload(n, '\0');
-  if (read_all(fd, payload.data(), n) != n) return fail(Errc::io, "connection closed inside a frame");
+  if (read_all(fd, payload.data(), n, deadline) != n) {
+    if (errno == ETIMEDOUT) return fail(Errc::unavailable, "not sent in time");
+    return fail(Errc::io, "connection closed inside a frame");
+  }
   return payload;
 }
 

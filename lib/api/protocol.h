@@ -13,6 +13,7 @@
 // Frames are limited to 64 MiB. Thread-safety: free functions on caller-owned fds.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -26,8 +27,10 @@ constexpr uint32_t kMaxFrameBytes = 64u << 20;
 // Blocking; retries on EINTR. Errors: io (peer gone), invalid_argument (frame too big).
 [[nodiscard]] Result<void> write_frame(int fd, std::string_view payload);
 // Blocking. Returns an error with code not_found at a clean EOF before any byte of a
-// frame; invalid_argument for a frame over `max_bytes` (nothing of it is buffered).
-[[nodiscard]] Result<std::string> read_frame(int fd, uint32_t max_bytes = kMaxFrameBytes);
+// frame; invalid_argument for a frame over `max_bytes` (nothing of it is buffered);
+// unavailable when the whole frame did not arrive `within` (0: no bound).
+[[nodiscard]] Result<std::string> read_frame(int fd, uint32_t max_bytes = kMaxFrameBytes,
+                                             std::chrono::milliseconds within = std::chrono::milliseconds(0));
 
 // Connects to the daemon's control socket. Errors: unavailable with a one-line message
 // that names the path and says whether it is missing or refusing.

@@ -6,6 +6,7 @@
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -15,6 +16,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -98,9 +100,11 @@ struct ControlServer::Impl {
   std::mutex mutex;
   std::condition_variable idle;
   std::size_t active = 0;
+  std::map<uid_t, std::size_t> active_by_uid;
   std::shared_ptr<spdlog::logger> log = spdlog::get("api");
 
   void accept_loop() {
+    int backoff_ms = 10;
     while (true) {
       pollfd fds[2] = {{listen_fd, POLLIN, 0}, {stop_pipe[0], POLLIN, 0}};
       if (::poll(fds, 2, -1) < 0) {
@@ -109,20 +113,43 @@ struct ControlServer::Impl {
       }
       if (fds[1].revents) break;
       int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
-      if (fd < 0) continue;
+      if (fd < 0) {
+        // Out of descriptors: wait (growing to a second) rather than spin on a socket
+        // that stays readable.
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+          ::poll(fds + 1, 1, backoff_ms);
+          backoff_ms = std::min(backoff_ms * 2, 1000);
+        }
+        continue;
+      }
+      backoff_ms = 10;
+      ucred cred{};
+      socklen_t len = sizeof cred;
+      uid_t uid = ::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.uid : static_cast<uid_t>(-1);
+      bool exempt = uid == 0 || uid == ::getuid();
       {
         std::lock_guard lock(mutex);
-        if (active >= options.max_connections) {
-          Responder(fd).error("hokand is busy: too many control connections, try again");
+        const char* busy = nullptr;
+        if (active >= options.max_connections) busy = "hokand is busy: too many control connections, try again";
+        else if (!exempt && active_by_uid[uid] >= options.max_per_uid)
+          busy = "hokand is busy: this user has too many control connections open, try again";
+        if (busy) {
+          Responder(fd).error(busy);
           ::close(fd);
           continue;
         }
         ++active;
+        ++active_by_uid[uid];
       }
-      std::thread([this, fd] {
+      // A client that stops reading the answer is cut off after a bound instead of
+      // holding a thread and a slot for ever (the request itself has a deadline too).
+      timeval send{static_cast<time_t>(options.send_timeout.count()), 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send, sizeof send);
+      std::thread([this, fd, uid] {
         serve(fd);
         ::close(fd);
         std::lock_guard lock(mutex);
+        if (--active_by_uid[uid] == 0) active_by_uid.erase(uid);
         if (--active == 0) idle.notify_all();
       }).detach();
     }
@@ -147,9 +174,12 @@ struct ControlServer::Impl {
       caller.user = found->pw_name;
     else
       caller.user = std::to_string(cred.uid);
-    auto request = read_frame(fd, kMaxRequestBytes);
+    auto request = read_frame(fd, kMaxRequestBytes, options.request_timeout);
     if (!request) {
-      if (request.error().code != Errc::not_found) out.error("bad request: " + request.error().message);
+      if (request.error().code == Errc::unavailable)
+        out.error("bad request: not sent within [listen] control_timeout");
+      else if (request.error().code != Errc::not_found)
+        out.error("bad request: " + request.error().message);
       return;
     }
     // The catch-all of this connection: whatever escapes a handler ends this request

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -57,6 +58,14 @@ struct ServerOptions {
   uint32_t mode = 0660;
   std::string group;             // empty: leave the daemon's group
   std::size_t max_connections = 32;
+  // One uid may hold at most this many at once (its own uid and root excepted), so one
+  // user's stuck or hostile clients cannot lock everyone else out.
+  std::size_t max_per_uid = 8;
+  // A client must send its whole request within this ([listen] control_timeout).
+  std::chrono::seconds request_timeout{10};
+  // A client that reads nothing of an answer for this long is taken as gone: its
+  // request ends (audited as cut short) and frees its thread.
+  std::chrono::seconds send_timeout{60};
 };
 
 class ControlServer {

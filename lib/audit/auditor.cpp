@@ -74,7 +74,9 @@ bool Auditor::record(const Entry& entry) {
   auto result = done->get_future();
   std::vector<store::Event> batch{std::move(e)};
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (!writer_.try_submit(batch, [done](bool ok) { done->set_value(ok); })) {
+  // Urgent: ahead of ingest, and allowed into half of the disk reserve, so a purge that
+  // frees a full disk can still be audited first.
+  while (!writer_.try_submit(batch, [done](bool ok) { done->set_value(ok); }, ingest::Writer::Priority::urgent)) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

@@ -86,7 +86,15 @@ class Session {
  private:
   int exchange(int fd, const json& request, const EventSink& on_event, json* done_out, json* result_out) {
     if (auto sent = api::write_frame(fd, request.dump(-1, ' ', false, json::error_handler_t::replace)); !sent) {
-      std::fprintf(stderr, "hokanctl: %s\n", sent.error().message.c_str());
+      // A daemon that turns the connection away (busy) answers before it reads: say its
+      // reason, not "Broken pipe".
+      auto answer = api::read_frame(fd);
+      json refusal = answer ? json::parse(*answer, nullptr, false) : json();
+      if (refusal.is_object() && refusal.contains("error") && refusal["error"].is_string())
+        std::fprintf(stderr, "hokanctl: %s\n", refusal["error"].get<std::string>().c_str());
+      else
+        std::fprintf(stderr, "hokanctl: the daemon closed the connection before taking the request (%s)\n",
+                     sent.error().message.c_str());
       return kExitUnavailable;
     }
     bool progress_shown = false;

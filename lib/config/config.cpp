@@ -377,7 +377,8 @@ class Loader {
 
   void read_listen(const toml::table& t, Config& c) {
     check_keys(t, "listen",
-               {"udp", "tcp", "tls", "relp", "http", "control", "control_mode", "control_group"});
+               {"udp", "tcp", "tls", "relp", "http", "control", "control_mode", "control_group", "max_connections",
+                "idle_timeout", "control_timeout", "upload_min_rate"});
     auto addresses = [&](std::string_view key, std::vector<std::string>& out) {
       read_strings(t, "listen", key,
                    [&](const std::string& v, const toml::node& n, const std::string& full) {
@@ -418,6 +419,36 @@ class Loader {
               "expected an octal mode such as \"0660\", got \"" + *mode + "\"");
     }
     if (auto s = string_at(t, "listen", "control_group")) c.listen.control_group = *s;
+    if (const toml::node* n = t.get("max_connections")) {
+      if (auto v = n->as_integer(); !v || v->get() < 1 || v->get() > 1'000'000)
+        error(*n, "listen.max_connections", "expected a count from 1 to 1000000");
+      else
+        c.listen.max_connections = static_cast<uint32_t>(v->get());
+    }
+    auto seconds = [&](const char* key, int64_t min, int64_t max, int64_t& out) {
+      const toml::node* n = t.get(key);
+      if (!n) return;
+      std::string path = std::string("listen.") + key;
+      auto s = n->as_string();
+      if (!s) return wrong_type(*n, path, "a duration such as \"10min\"");
+      auto v = parse_duration_seconds(s->get());
+      if (!v) return error(*n, path, v.error().message);
+      if (*v < min || *v > max)
+        return error(*n, path, "expected " + std::to_string(min) + "s to " + std::to_string(max) + "s");
+      out = *v;
+    };
+    seconds("idle_timeout", 1, 7 * 86400, c.listen.idle_timeout_seconds);
+    seconds("control_timeout", 1, 3600, c.listen.control_timeout_seconds);
+    if (const toml::node* n = t.get("upload_min_rate")) {
+      // Bytes per second, as a size: "16KiB" means 16 KiB/s.
+      auto s = n->as_string();
+      if (!s)
+        wrong_type(*n, "listen.upload_min_rate", "a size per second such as \"16KiB\"");
+      else if (auto v = parse_byte_size(s->get()); !v)
+        error(*n, "listen.upload_min_rate", v.error().message);
+      else
+        c.listen.upload_min_rate = *v;
+    }
   }
 
   void read_tls(const toml::table& t, Config& c) {
@@ -455,7 +486,8 @@ class Loader {
   }
 
   void read_storage(const toml::table& t, Config& c) {
-    check_keys(t, "storage", {"sync", "max_message_bytes", "clock_skew", "max_object_bytes", "oldest_time"});
+    check_keys(t, "storage",
+               {"sync", "max_message_bytes", "clock_skew", "max_object_bytes", "oldest_time", "reserve"});
     if (auto sync = string_at(t, "storage", "sync")) {
       if (*sync == "always")
         c.storage.sync = Config::Storage::Sync::always;
@@ -490,6 +522,25 @@ class Loader {
               "at most 1d: a larger skew would let a sender's clock stretch retention");
       } else {
         c.storage.clock_skew_seconds = *seconds;
+      }
+    }
+    if (const toml::node* n = t.get("reserve")) {
+      auto s = n->as_string();
+      if (!s) {
+        wrong_type(*n, "storage.reserve", "a share such as \"1%\" or a size such as \"1GiB\"");
+      } else if (s->get().ends_with('%')) {
+        std::string number = s->get().substr(0, s->get().size() - 1);
+        char* end = nullptr;
+        double v = std::strtod(number.c_str(), &end);
+        if (number.empty() || *end || v < 0 || v > 50)
+          error(*n, "storage.reserve", "expected a share from \"0%\" to \"50%\", got \"" + s->get() + "\"");
+        else
+          c.storage.reserve_fraction = v / 100, c.storage.reserve_bytes = 0;
+      } else if (auto v = parse_byte_size(s->get()); !v) {
+        error(*n, "storage.reserve", v.error().message);
+      } else {
+        c.storage.reserve_bytes = *v;
+        c.storage.reserve_fraction = 0;
       }
     }
     if (const toml::node* n = t.get("oldest_time")) {

@@ -115,6 +115,13 @@ struct Config {
     std::string control = "./var/hokan.sock";
     uint32_t control_mode = 0660;
     std::string control_group;     // empty = the daemon's group
+    // Open connections per TCP, TLS, RELP or HTTP listener; at the limit a new one
+    // takes the place of the one idle longest. Lowered at start to what the descriptor
+    // limit allows (see README, "Limits and faults").
+    uint32_t max_connections = 1000;
+    int64_t idle_timeout_seconds = 600;     // a stream connection silent this long is closed
+    int64_t control_timeout_seconds = 10;   // a control client must send its request within
+    uint64_t upload_min_rate = 16 * 1024;   // bytes/s an upload must keep up after a grace period
   } listen;
 
   struct Storage {
@@ -125,6 +132,10 @@ struct Config {
     // How far back a claimed time may lie: an older one is replaced by the received time
     // (the claim kept), so no sender can make a record expire on arrival.
     Period oldest_time{20, Period::Unit::years, "20y"};
+    // Free space kept back for purges and the audit trail: a share of the filesystem
+    // ("1%") or a size ("1GiB"). Stored as either; the store resolves it at start.
+    double reserve_fraction = 0.01;
+    uint64_t reserve_bytes = 0;  // when set, instead of the fraction
   } storage;
 
   struct Purge {

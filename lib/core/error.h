@@ -14,6 +14,7 @@ enum class Errc {
   already_exists,
   permission_denied,
   io,                // disk or network failure
+  no_space,          // the disk is full, or only the reserve for purges and the audit trail is left
   corruption,        // stored data does not decode
   unavailable,       // daemon not reachable, shutting down
   internal,

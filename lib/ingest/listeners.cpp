@@ -10,7 +10,9 @@
 
 #include "core/log_exceptions.h"
 #include "core/time_format.h"
+#include "ingest/connections.h"
 #include "ingest/relp_session.h"
+#include "ingest/udp_drops.h"
 #include "syslog/framing.h"
 
 namespace hokan::ingest {
@@ -105,7 +107,11 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
   std::shared_ptr<const EventBuilder> builder;
   ListenerCounters counters;
   std::vector<std::unique_ptr<udp::socket>> udp_sockets;
+  std::vector<unsigned long> udp_inodes;  // to find their drop counters in /proc
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<ConnectionTable>> tables;  // one per acceptor
+  std::chrono::steady_clock::duration idle_timeout = std::chrono::minutes(10);
+  bool stopped = false;
   std::vector<std::string> endpoints;
   std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
 
@@ -125,11 +131,15 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
   }
 
   // Waits (without reading more) until the writer takes the batch: TCP backpressure.
+  // The wait grows while the writer refuses (a full disk), so a thousand held-back
+  // connections do not poll it a million times a second.
   awaitable<void> submit(std::vector<store::Event>& batch) {
     asio::steady_timer timer(io);
+    auto wait = std::chrono::milliseconds(1);
     while (!writer.try_submit(batch)) {
-      timer.expires_after(std::chrono::milliseconds(1));
+      timer.expires_after(wait);
       co_await timer.async_wait(as_tuple_awaitable);
+      wait = std::min(wait * 2, std::chrono::milliseconds(100));
     }
   }
 
@@ -165,18 +175,29 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
     }
   }
 
-  awaitable<void> tcp_session(tcp::socket socket) {
-    counters.connections.fetch_add(1, std::memory_order_relaxed);
-    boost::system::error_code ignored;
-    Source source = source_of(socket.remote_endpoint(ignored));
-    co_await stream_session(socket, source);
+  // Registers a session's socket with its listener's table, which may close it.
+  static std::unique_ptr<ConnectionTable::Entry> enter(ConnectionTable& table, tcp::socket& socket) {
+    return table.add([&socket] {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+    });
   }
 
-  awaitable<void> tls_session(tcp::socket socket, std::shared_ptr<asio::ssl::context> context) {
+  awaitable<void> tcp_session(tcp::socket socket, std::shared_ptr<ConnectionTable> table) {
+    counters.connections.fetch_add(1, std::memory_order_relaxed);
+    auto entry = enter(*table, socket);
+    boost::system::error_code ignored;
+    Source source = source_of(socket.remote_endpoint(ignored));
+    co_await stream_session(socket, source, *entry);
+  }
+
+  awaitable<void> tls_session(tcp::socket socket, std::shared_ptr<asio::ssl::context> context,
+                              std::shared_ptr<ConnectionTable> table) {
     counters.tls_connections.fetch_add(1, std::memory_order_relaxed);
     boost::system::error_code ignored;
     Source source = source_of(socket.remote_endpoint(ignored));
     asio::ssl::stream<tcp::socket> stream(std::move(socket), *context);
+    auto entry = enter(*table, stream.next_layer());
     asio::steady_timer deadline(io, kHandshakeTimeout);
     auto outcome = co_await (stream.async_handshake(asio::ssl::stream_base::server, as_tuple_awaitable) ||
                              deadline.async_wait(as_tuple_awaitable));
@@ -188,19 +209,20 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
       }
       co_return;
     }
-    co_await stream_session(stream, source);
+    co_await stream_session(stream, source, *entry);
     auto [ec] = co_await stream.async_shutdown(as_tuple_awaitable);
     (void)ec;  // the peer may simply have gone
   }
 
   // Reads frames from a byte stream (TCP or TLS) until it ends.
   template <typename Stream>
-  awaitable<void> stream_session(Stream& socket, const Source& source) {
+  awaitable<void> stream_session(Stream& socket, const Source& source, ConnectionTable::Entry& entry) {
     syslog::StreamFramer framer(max_message_bytes);
     std::vector<char> buffer(256 * 1024);
     std::vector<store::Event> batch;
     while (true) {
       auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), as_tuple_awaitable);
+      entry.touch();
       auto frame_builder = current_builder();
       int64_t now = core::now_us();
       if (ec) {
@@ -236,30 +258,56 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
   std::unique_ptr<RelpSessionContext> relp;  // set when a RELP listener exists
 
   enum class Kind { tcp, tls, relp };
-  // Accepts connections and serves each by its listener's kind.
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, Kind kind, std::shared_ptr<asio::ssl::context> tls) {
+  // Accepts connections and serves each by its listener's kind. Out of descriptors, it
+  // waits before accepting again (growing to a second) instead of spinning, and says
+  // so in the log at most once a minute; pending connections wait in the backlog.
+  awaitable<void> accept_loop(tcp::acceptor& acceptor, Kind kind, std::shared_ptr<asio::ssl::context> tls,
+                              std::shared_ptr<ConnectionTable> table) {
+    asio::steady_timer pause(io);
+    auto backoff = std::chrono::milliseconds(10);
+    auto logged = std::chrono::steady_clock::time_point{};
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) break;
-        if (log) log->warn("accept: {}", ec.message());
+        counters.accept_errors.fetch_add(1, std::memory_order_relaxed);
+        if (log && std::chrono::steady_clock::now() - logged > std::chrono::minutes(1)) {
+          log->warn("accept: {}; waiting before accepting more (connections open: {})", ec.message(), table->size());
+          logged = std::chrono::steady_clock::now();
+        }
+        pause.expires_after(backoff);
+        co_await pause.async_wait(as_tuple_awaitable);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         continue;
       }
+      backoff = std::chrono::milliseconds(10);
       switch (kind) {
         case Kind::tcp:
-          asio::co_spawn(io, tcp_session(std::move(socket)), core::log_exceptions(log, "tcp session"));
+          asio::co_spawn(io, tcp_session(std::move(socket), table), core::log_exceptions(log, "tcp session"));
           break;
         case Kind::tls:
-          asio::co_spawn(io, tls_session(std::move(socket), tls), core::log_exceptions(log, "tls session"));
+          asio::co_spawn(io, tls_session(std::move(socket), tls, table), core::log_exceptions(log, "tls session"));
           break;
         case Kind::relp: {
           counters.relp_connections.fetch_add(1, std::memory_order_relaxed);
           boost::system::error_code ignored;
           Source source = source_of(socket.remote_endpoint(ignored));
-          start_relp_session(std::move(socket), std::move(source), *relp);
+          start_relp_session(std::move(socket), std::move(source), *relp, *table);
           break;
         }
       }
+    }
+  }
+
+  // Closes connections that have been silent for the idle timeout.
+  awaitable<void> sweep_idle() {
+    asio::steady_timer timer(io);
+    auto every = std::clamp<std::chrono::steady_clock::duration>(idle_timeout / 4, std::chrono::milliseconds(100),
+                                                                 std::chrono::seconds(30));
+    while (!stopped) {
+      timer.expires_after(every);
+      co_await timer.async_wait(as_tuple_awaitable);
+      for (auto& t : tables) t->close_idle(idle_timeout);
     }
   }
 
@@ -287,10 +335,11 @@ Listeners::Listeners(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Listeners::~Listeners() { stop(); }
 
 Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const config::Config& config,
-                                                    std::shared_ptr<const EventBuilder> builder,
-                                                    Writer& writer) {
+                                                    std::shared_ptr<const EventBuilder> builder, Writer& writer,
+                                                    std::size_t max_connections) {
   auto impl = std::make_shared<Impl>(io, writer, config.storage.max_message_bytes);
   impl->builder = std::move(builder);
+  impl->idle_timeout = std::chrono::seconds(config.listen.idle_timeout_seconds);
   auto log_exception = core::log_exceptions(impl->log, "listener");
   for (const auto& text : config.listen.udp) {
     auto hp = split_host_port(text);
@@ -306,6 +355,7 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     }
     if (ec) return fail(Errc::io, "udp " + text + ": cannot bind: " + ec.message());
     impl->endpoints.push_back("udp " + endpoint_text(socket->local_endpoint()));
+    impl->udp_inodes.push_back(socket_inode(socket->native_handle()));
     impl->udp_sockets.push_back(std::move(socket));
   }
   using Kind = Impl::Kind;
@@ -333,14 +383,19 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     kinds.emplace_back(Kind::tls, std::move(*context));
   }
   for (auto& s : impl->udp_sockets) asio::co_spawn(io, impl->udp_loop(*s), log_exception);
-  for (std::size_t i = 0; i < impl->acceptors.size(); ++i)
-    asio::co_spawn(io, impl->accept_loop(*impl->acceptors[i], kinds[i].first, kinds[i].second), log_exception);
+  for (std::size_t i = 0; i < impl->acceptors.size(); ++i) {
+    impl->tables.push_back(std::make_shared<ConnectionTable>(max_connections));
+    asio::co_spawn(io, impl->accept_loop(*impl->acceptors[i], kinds[i].first, kinds[i].second, impl->tables.back()),
+                   log_exception);
+  }
+  if (!impl->acceptors.empty()) asio::co_spawn(io, impl->sweep_idle(), log_exception);
   return std::make_unique<Listeners>(impl);
 }
 
 std::vector<std::string> Listeners::endpoints() const { return impl_->endpoints; }
 
 void Listeners::stop() {
+  impl_->stopped = true;
   boost::system::error_code ignored;
   for (auto& s : impl_->udp_sockets) s->close(ignored);
   for (auto& a : impl_->acceptors) a->close(ignored);
@@ -352,5 +407,17 @@ void Listeners::set_builder(std::shared_ptr<const EventBuilder> builder) {
 }
 
 const ListenerCounters& Listeners::counters() const { return impl_->counters; }
+
+uint64_t Listeners::kernel_udp_drops() const { return ingest::kernel_udp_drops(impl_->udp_inodes); }
+
+ConnectionStats Listeners::connection_stats() const {
+  ConnectionStats out;
+  for (const auto& t : impl_->tables) {
+    out.open += t->size();
+    out.evicted += t->evicted;
+    out.idle_closed += t->idle_closed;
+  }
+  return out;
+}
 
 }  // namespace hokan::ingest

@@ -22,6 +22,11 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 // whole and stored truncated (rather than breaking the session, which the sender would
 // retry for ever); past this the stream is not believed.
 constexpr std::size_t kMaxRelpFrame = 1 << 20;
+// A session stops reading while this much of its answers waits for the client to read
+// them, or this many batches wait for the writer: its memory stays bounded whatever the
+// client does.
+constexpr std::size_t kMaxPendingAnswers = 256 * 1024;
+constexpr std::size_t kMaxInFlight = 64;
 
 // What the reading side and the answering side of a session share. Lives on the
 // io_context's thread only; the writer's callbacks reach it through asio::post.
@@ -36,7 +41,13 @@ struct Answers {
   bool reading_done = false;  // the client closed, or the session must end
   bool close_after = false;   // end once `pending` is out (it ends with serverclose)
   bool broken = false;        // a protocol error: serverclose once every batch is answered
-  void poke() { wake.cancel(); }
+  std::unique_ptr<ConnectionTable::Entry> entry;  // in the listener's table while open
+  asio::steady_timer room{socket.get_executor()};  // the reader waits here for room
+  void poke() {
+    wake.cancel();
+    room.cancel();
+  }
+  bool crowded() const { return pending.size() > kMaxPendingAnswers || in_flight > kMaxInFlight; }
 };
 
 // Writes answers as they become due; ends the session once nothing more can come.
@@ -75,8 +86,13 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
   bool opened = false, closing = false;
   std::string protocol_error;
   while (!closing && protocol_error.empty()) {
+    while (a->crowded() && a->socket.is_open()) {
+      a->room.expires_after(std::chrono::seconds(1));
+      co_await a->room.async_wait(as_tuple_awaitable);
+    }
     auto [ec, n] = co_await a->socket.async_read_some(asio::buffer(buffer), as_tuple_awaitable);
     if (ec) break;
+    if (a->entry) a->entry->touch();
     parser.feed(std::string_view(buffer.data(), n));
     auto builder = context.builder();
     int64_t now = core::now_us();
@@ -88,6 +104,11 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
       } else if (!opened) {
         protocol_error = "RELP: \"" + std::string(frame->command) + "\" before \"open\"";
         break;
+      } else if (frame->command == "syslog" && !context.writer.accepting()) {
+        // Nothing can be stored now: say so at once, so the sender keeps the message
+        // and sends it again, rather than waiting on a queue that cannot drain.
+        auto why = context.writer.trouble().value_or("the store refuses writes");
+        a->pending += syslog::relp::response(frame->txnr, 500, why.substr(0, 200));
       } else if (frame->command == "syslog") {
         bool truncated = frame->data.size() > context.max_message_bytes;
         auto e = builder->build(frame->data.substr(0, context.max_message_bytes), source, now, truncated);
@@ -138,8 +159,16 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
 
 }  // namespace
 
-void start_relp_session(tcp::socket socket, Source source, const RelpSessionContext& context) {
+void start_relp_session(tcp::socket socket, Source source, const RelpSessionContext& context,
+                        ConnectionTable& connections) {
   auto a = std::make_shared<Answers>(std::move(socket));
+  a->entry = connections.add([weak = std::weak_ptr<Answers>(a)] {
+    if (auto s = weak.lock()) {
+      boost::system::error_code ignored;
+      s->socket.close(ignored);
+      s->poke();
+    }
+  });
   asio::co_spawn(context.io, answer(a), core::log_exceptions(context.log, "relp answers"));
   asio::co_spawn(context.io, read_frames(a, std::move(source), context), core::log_exceptions(context.log, "relp session"));
 }

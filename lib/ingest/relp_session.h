@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 
+#include "ingest/connections.h"
 #include "ingest/event_builder.h"
 #include "ingest/writer.h"
 
@@ -30,8 +31,13 @@ struct RelpSessionContext {
   std::shared_ptr<spdlog::logger> log;
 };
 
-// Serves the connection, on context.io, until the client closes it, breaks the protocol
-// or goes away. `context` must outlive the session.
-void start_relp_session(boost::asio::ip::tcp::socket socket, Source source, const RelpSessionContext& context);
+// Serves the connection, on context.io, until the client closes it, breaks the protocol,
+// goes away, or `connections` closes it (idle, or to make room). While the store
+// refuses writes (a full disk) syslog frames are answered "500 disk full" at once, so
+// the sender keeps them. A client that does not read its answers is not read from
+// either: a session holds a bounded amount of memory. `context` and `connections` must
+// outlive the session.
+void start_relp_session(boost::asio::ip::tcp::socket socket, Source source, const RelpSessionContext& context,
+                        ConnectionTable& connections);
 
 }  // namespace hokan::ingest

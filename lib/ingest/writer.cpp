@@ -2,16 +2,26 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
 
 namespace hokan::ingest {
 namespace {
+using Clock = std::chrono::steady_clock;
 // "batch" promises an fsync at least this often while data flows.
 constexpr auto kBatchSyncInterval = std::chrono::milliseconds(5);
 // Larger batches amortise the WAL write; this bounds the latency one batch adds.
 constexpr std::size_t kMaxBatchEvents = 8192;
+// A refused write is tried again after this, doubling up to the maximum.
+constexpr auto kFirstRetry = std::chrono::milliseconds(50);
+constexpr auto kMaxRetry = std::chrono::seconds(2);
+// An urgent batch (the audit trail) is not kept: its waiter is told after these tries.
+constexpr int kUrgentAttempts = 3;
+// The same trouble is logged at most this often.
+constexpr auto kTroubleLogEvery = std::chrono::minutes(1);
+
 // Test builds can slow every write down, so that a test can kill hokand while batches
 // wait in the queue (acknowledging protocols must not have answered them yet).
 void test_write_delay() {
@@ -23,6 +33,13 @@ void test_write_delay() {
   if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
 #endif
 }
+
+// Errors that pass when the disk, descriptors or a bucket come back; the rest are
+// properties of the data or its bucket and will not.
+bool passing(Errc code) {
+  return code == Errc::no_space || code == Errc::io || code == Errc::unavailable || code == Errc::internal;
+}
+
 }  // namespace
 
 Writer::Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued)
@@ -30,14 +47,19 @@ Writer::Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued
 
 Writer::~Writer() { stop(); }
 
-bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable) {
+bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable, Priority priority) {
   if (events.empty() && !on_durable) return true;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
-    if (queued_events_ > 0 && queued_events_ + events.size() > max_queued_) return false;
-    queued_events_ += events.size();
-    queue_.push_back(Item{std::move(events), std::move(on_durable)});
+    if (priority == Priority::urgent) {
+      urgent_.push_back(Item{std::move(events), std::move(on_durable)});
+    } else {
+      if (refusing_) return false;
+      if (queued_events_ > 0 && queued_events_ + events.size() > max_queued_) return false;
+      queued_events_ += events.size();
+      queue_.push_back(Item{std::move(events), std::move(on_durable)});
+    }
   }
   events.clear();
   wake_.notify_one();
@@ -49,9 +71,19 @@ std::size_t Writer::queued() const {
   return queued_events_;
 }
 
+bool Writer::accepting() const {
+  std::lock_guard lock(mutex_);
+  return !refusing_ && !stopping_;
+}
+
+std::optional<std::string> Writer::trouble() const {
+  std::lock_guard lock(mutex_);
+  return trouble_;
+}
+
 bool Writer::healthy(std::chrono::steady_clock::duration stall) const {
-  auto last = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last_progress_.load()));
-  return queued() == 0 || std::chrono::steady_clock::now() - last < stall;
+  auto last = Clock::time_point(Clock::duration(last_progress_.load()));
+  return queued() == 0 || Clock::now() - last < stall;
 }
 
 void Writer::add_observer(Observer observer) {
@@ -69,68 +101,205 @@ void Writer::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-Result<void> Writer::write_guarded(std::vector<store::Event>& batch) {
-  try {
-    return store_.write(batch);
-  } catch (const std::exception& e) {
-    return fail(Errc::internal, std::string("write: ") + e.what());
+void Writer::set_trouble(std::optional<std::string> why) {
+  std::lock_guard lock(mutex_);
+  trouble_ = std::move(why);
+  refusing_ = trouble_.has_value();
+}
+
+void Writer::observe(const std::vector<store::Event>& written, const std::vector<Observer>& observers) {
+  if (written.empty()) return;
+  counters_.written.fetch_add(written.size(), std::memory_order_relaxed);
+  {
+    std::lock_guard lock(counters_.mutex);
+    WriterCounters::PerCategory* c = nullptr;
+    const std::string* name = nullptr;
+    for (const auto& e : written) {
+      if (!name || *name != e.category) {
+        c = &counters_.categories[e.category];
+        name = &e.category;
+      }
+      ++c->records;
+      c->bytes += e.message.size() + e.raw.size() + e.object_size;
+    }
   }
+  for (const auto& observer : observers) {
+    // An observer's bug must not take the writer thread, and ingest with it, down.
+    try {
+      observer(written);
+    } catch (const std::exception& e) {
+      if (auto log = spdlog::get("store")) log->error("after a write: {}", e.what());
+    }
+  }
+}
+
+bool Writer::attempt(std::vector<store::Event>& batch, bool privileged, Acks& acks,
+                     const std::vector<Observer>& observers) {
+  std::optional<std::expected<void, store::Store::WriteFailure>> outcome;
+  try {
+    outcome = store_.write(batch, privileged);
+  } catch (const std::exception& e) {
+    outcome = std::unexpected(store::Store::WriteFailure{Error{Errc::internal, std::string("write: ") + e.what()}, 0, {}});
+  }
+  if (*outcome) {
+    observe(batch, observers);
+    batch.clear();
+    return true;
+  }
+  auto& failure = outcome->error();
+  observe(failure.written, observers);
+  if (!passing(failure.error.code) && failure.failed > 0) {
+    // This bucket's events cannot go in whatever we wait for: give them up, say so, and
+    // go on with the rest. Their senders are told (acknowledging ones resend).
+    std::size_t lost = std::min(failure.failed, batch.size());
+    counters_.write_errors.fetch_add(lost, std::memory_order_relaxed);
+    if (auto log = spdlog::get("store")) log->error("{} events lost: {}", lost, failure.error.message);
+    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(lost));
+    for (auto& ack : acks) ack(false);
+    acks.clear();
+  }
+  counters_.write_retries.fetch_add(1, std::memory_order_relaxed);
+  return false;
 }
 
 void Writer::run() {
   auto logger = spdlog::get("store");
-  auto last_sync = std::chrono::steady_clock::now();
+  auto last_sync = Clock::now();
   bool unsynced = false;
-  std::vector<Item> items;
+  // A normal batch the store refused, with the acknowledgements it owes, retried until
+  // it goes in.
+  std::vector<store::Event> refused;
+  Acks refused_acks;
+  std::chrono::milliseconds retry_delay = kFirstRetry;
+  Clock::time_point retry_at{};
+  std::string last_trouble;
+  Clock::time_point trouble_logged{};
   std::vector<store::Event> batch;
-  std::vector<std::function<void(bool)>> waiting;  // acknowledgements owed after the sync
+  Acks waiting;  // acknowledgements owed after the next sync
   while (true) {
-    bool stopping = false;
+    bool stopping = false, stop_requested = false, retry_now = false;
+    std::vector<Item> urgent, items;
     std::vector<Observer> observers;
     {
       std::unique_lock lock(mutex_);
-      if (queue_.empty() && !stopping_) {
-        if (unsynced)
-          wake_.wait_until(lock, last_sync + kBatchSyncInterval);
-        else
-          wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      auto due = [&] {
+        return !urgent_.empty() || stopping_ || (refused.empty() && !queue_.empty()) ||
+               (!refused.empty() && Clock::now() >= retry_at);
+      };
+      if (!due()) {
+        auto until = Clock::time_point::max();
+        if (unsynced) until = last_sync + kBatchSyncInterval;
+        if (!refused.empty()) until = std::min(until, retry_at);
+        if (until == Clock::time_point::max()) wake_.wait(lock, due);
+        else wake_.wait_until(lock, until, due);
+      }
+      while (!urgent_.empty()) {
+        urgent.push_back(std::move(urgent_.front()));
+        urgent_.pop_front();
       }
       std::size_t taken = 0;
-      while (!queue_.empty() && taken < kMaxBatchEvents) {
+      while (refused.empty() && !queue_.empty() && taken < kMaxBatchEvents) {
         taken += queue_.front().events.size();
         queued_events_ -= queue_.front().events.size();
         items.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      stopping = stopping_ && queue_.empty();
+      stop_requested = stopping_;
+      retry_now = !refused.empty() && (Clock::now() >= retry_at || stop_requested);
+      if (stop_requested && !refused.empty()) {
+        // Stopping on a disk that still refuses: one last try below, then what is left
+        // of the queue is given up with the refused batch.
+        for (auto& item : queue_) items.push_back(std::move(item));
+        queue_.clear();
+        queued_events_ = 0;
+      }
+      stopping = stopping_ && queue_.empty() && urgent_.empty();
       observers = observers_;
     }
-    batch.clear();
-    std::size_t total = 0;
-    for (const auto& item : items) total += item.events.size();
-    if (items.size() > 1) batch.reserve(total);
-    for (auto& item : items) {
-      if (batch.empty()) batch = std::move(item.events);
-      else std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
-      if (item.on_durable) waiting.push_back(std::move(item.on_durable));
-    }
-    items.clear();
-    bool ok = true;
-    auto started = std::chrono::steady_clock::now();
+    auto started = Clock::now();
     test_write_delay();
-    if (!batch.empty()) {
-      auto written = write_guarded(batch);
-      if (!written) {
-        ok = false;
-        counters_.write_errors.fetch_add(batch.size(), std::memory_order_relaxed);
-        if (logger) logger->error("write failed, {} events lost: {}", batch.size(), written.error().message);
-      } else {
-        counters_.written.fetch_add(batch.size(), std::memory_order_relaxed);
-        counters_.batches.fetch_add(1, std::memory_order_relaxed);
-        unsynced = sync_ == store::SyncMode::batch;
+    bool ok = true;
+    bool wrote = false;
+
+    // The audit trail first: a purge that frees space waits on its intent record.
+    if (!urgent.empty()) {
+      batch.clear();
+      Acks acks;
+      for (auto& item : urgent) {
+        std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+        if (item.on_durable) acks.push_back(std::move(item.on_durable));
+      }
+      bool in = false;
+      for (int tries = 0; tries < kUrgentAttempts && !in; ++tries) {
+        if (tries) std::this_thread::sleep_for(kFirstRetry);
+        in = attempt(batch, true, acks, observers);
+      }
+      if (!in && !batch.empty()) {
+        // Nobody is told these went in: their waiters refuse what they were to audit.
+        if (logger) logger->error("{} urgent (audit) records not written: {}", batch.size(), last_trouble);
+        for (auto& ack : acks) ack(false);
+        acks.clear();
+      }
+      wrote = true;
+      std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
+    }
+
+    // Then the refused batch, when its retry is due, or new work.
+    Acks acks;
+    if (retry_now) {
+      batch = std::move(refused);
+      refused.clear();
+      acks = std::move(refused_acks);
+      refused_acks.clear();
+      if (stop_requested)
+        for (auto& item : items) {
+          std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+          if (item.on_durable) acks.push_back(std::move(item.on_durable));
+        }
+    } else {
+      batch.clear();
+      std::size_t total = 0;
+      for (const auto& item : items) total += item.events.size();
+      batch.reserve(total);
+      for (auto& item : items) {
+        std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+        if (item.on_durable) acks.push_back(std::move(item.on_durable));
       }
     }
-    auto now = std::chrono::steady_clock::now();
+    if (!batch.empty()) {
+      if (attempt(batch, false, acks, observers)) {
+        counters_.batches.fetch_add(1, std::memory_order_relaxed);
+        wrote = true;
+        retry_delay = kFirstRetry;
+        if (!last_trouble.empty()) {
+          if (logger) logger->info("writing again: {} no longer holds", last_trouble);
+          last_trouble.clear();
+          set_trouble(std::nullopt);
+        }
+        std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
+      } else if (stop_requested) {
+        // Nothing more can wait: say what is given up.
+        if (logger) logger->error("stopping with {} events not written", batch.size());
+        for (auto& ack : acks) ack(false);
+      } else {
+        refused = std::move(batch);
+        refused_acks = std::move(acks);
+        retry_at = Clock::now() + retry_delay;
+        retry_delay = std::min<std::chrono::milliseconds>(retry_delay * 2, kMaxRetry);
+        auto why = store_.space().full ? std::string("disk full") : std::string("store refuses writes");
+        std::string trouble = why + ": " + std::to_string(refused.size()) + " events wait to be written";
+        set_trouble(trouble);
+        if (logger && (trouble.substr(0, 9) != last_trouble.substr(0, 9) || Clock::now() - trouble_logged > kTroubleLogEvery)) {
+          logger->error("{}; retrying (nothing is dropped; senders are held back)", trouble);
+          trouble_logged = Clock::now();
+        }
+        last_trouble = trouble;
+      }
+      unsynced = unsynced || (wrote && sync_ == store::SyncMode::batch);
+    } else if (wrote) {
+      unsynced = unsynced || sync_ == store::SyncMode::batch;
+    }
+    auto now = Clock::now();
     // Sync when the promise is due (the idle wait above wakes for it), before stopping,
     // and before acknowledging. Not after every batch: under load that would be an
     // fsync per few hundred records.
@@ -142,37 +311,19 @@ void Writer::run() {
       unsynced = false;
       last_sync = now;
     }
-    if (!batch.empty() && ok) {
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (wrote && ok) {
+      double seconds = std::chrono::duration<double>(Clock::now() - started).count();
       for (std::size_t i = 0; i < std::size(WriterCounters::kLatencyBounds); ++i)
-        if (seconds <= WriterCounters::kLatencyBounds[i]) counters_.latency_buckets[i].fetch_add(1, std::memory_order_relaxed);
+        if (seconds <= WriterCounters::kLatencyBounds[i])
+          counters_.latency_buckets[i].fetch_add(1, std::memory_order_relaxed);
       counters_.latency_micros_sum.fetch_add(static_cast<uint64_t>(seconds * 1e6), std::memory_order_relaxed);
-      {
-        std::lock_guard lock(counters_.mutex);
-        WriterCounters::PerCategory* c = nullptr;
-        const std::string* name = nullptr;
-        for (const auto& e : batch) {
-          if (!name || *name != e.category) {
-            c = &counters_.categories[e.category];
-            name = &e.category;
-          }
-          ++c->records;
-          c->bytes += e.message.size() + e.raw.size() + e.object_size;
-        }
-      }
-      for (const auto& observer : observers) {
-        // An observer's bug must not take the writer thread, and ingest with it, down.
-        try {
-          observer(batch);
-        } catch (const std::exception& e) {
-          if (logger) logger->error("after a write: {}", e.what());
-        }
-      }
     }
-    for (auto& ack : waiting) ack(ok);
-    waiting.clear();
-    last_progress_ = std::chrono::steady_clock::now().time_since_epoch().count();
-    if (stopping) break;
+    if (!unsynced || !ok) {
+      for (auto& ack : waiting) ack(ok);
+      waiting.clear();
+    }
+    last_progress_ = Clock::now().time_since_epoch().count();
+    if (stopping && refused.empty()) break;
   }
 }
 

@@ -14,6 +14,7 @@
 #include "objects/put_request.h"
 #include "store/object_names.h"
 #include "core/time_format.h"
+#include "ingest/connections.h"
 #include "ingest/listeners.h"
 
 namespace hokan::objects {
@@ -28,6 +29,13 @@ constexpr auto as_tuple_awaitable = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 constexpr std::size_t kReadChunk = 1 << 20;
+// An upload may start slowly (a camera finishing a segment); after this its average
+// rate must reach [listen] upload_min_rate.
+constexpr auto kUploadGrace = std::chrono::seconds(10);
+
+// The HTTP status for a store error: 507 when the disk is full (the sender should retry
+// later), 500 otherwise.
+int status_for(const Error& e) { return e.code == Errc::no_space ? 507 : 500; }
 constexpr std::size_t kHeaderLimit = 16 * 1024;
 const std::string kJson = "application/json";
 const std::string kText = "text/plain";
@@ -63,7 +71,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   std::atomic<std::size_t> uploads{0};
   std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
 
-  Impl(asio::io_context& io_, HttpContext c) : io(io_), ctx(std::move(c)), acceptor(io_) {}
+  std::shared_ptr<ingest::ConnectionTable> connections;
+
+  Impl(asio::io_context& io_, HttpContext c)
+      : io(io_),
+        ctx(std::move(c)),
+        acceptor(io_),
+        connections(std::make_shared<ingest::ConnectionTable>(ctx.max_connections)) {}
 
   template <typename Body>
   awaitable<void> respond(beast::tcp_stream& stream, http::status status, std::string body,
@@ -102,6 +116,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     int in_flight = 0;
     std::vector<std::shared_ptr<std::vector<char>>> free;
     std::string failure;
+    int failure_status = 500;
     std::atomic<bool> stopped{false};  // read by the upload thread to skip the rest
     asio::steady_timer ready;
     std::shared_ptr<std::vector<char>> take_buffer() {
@@ -110,9 +125,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       free.pop_back();
       return b;
     }
-    void done(std::shared_ptr<std::vector<char>> b, std::string error) {
+    void done(std::shared_ptr<std::vector<char>> b, std::string error, int status) {
       free.push_back(std::move(b));
-      if (!error.empty() && failure.empty()) failure = std::move(error);
+      if (!error.empty() && failure.empty()) {
+        failure = std::move(error);
+        failure_status = status;
+      }
       --in_flight;
       ready.cancel();
     }
@@ -171,7 +189,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   // the connection can carry another request.
   awaitable<bool> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, const std::string& category,
-                             const std::string& name) {
+                             const std::string& name, ingest::ConnectionTable::Entry* entry) {
     auto& req = parser.get();
     unsigned version = req.version();
     boost::system::error_code peer_ec;
@@ -184,6 +202,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     }
     store::Event meta = std::get<PutPlan>(decoded).meta;
     uint64_t limit = std::get<PutPlan>(decoded).limit;
+    if (auto space = ctx.store->space(); space.full) {
+      Refusal r{507, "disk full: nothing can be stored now (" + std::to_string(space.free >> 20) +
+                         " MiB free, the rest kept for purges); retry later"};
+      co_await error(stream, r, version);
+      co_return false;
+    }
     if (uploads.fetch_add(1) >= ctx.max_concurrent_uploads) {
       uploads.fetch_sub(1);
       Refusal r{503, "too many uploads at once; retry"};
@@ -212,7 +236,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     } reservation{*ctx.names, category, name};
     auto begun = co_await off_io([&] { return ctx.store->begin_object(meta); });
     if (!begun) {
-      Refusal r{500, begun.error().message};
+      Refusal r{status_for(begun.error()), begun.error().message};
       co_await error(stream, r, version);
       co_return false;
     }
@@ -231,9 +255,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (!parser.chunked()) direct_left = parser.content_length().value_or(0);
     auto body_done = [&] { return direct_left ? *direct_left == 0 : parser.is_done(); };
     std::optional<Refusal> failed;
+    auto started = std::chrono::steady_clock::now();
     while (!body_done() && !failed) {
       auto chunk = pipeline->take_buffer();
       auto [ec, got] = co_await read_body(stream, buffer, parser, direct_left, *chunk);
+      if (!ec && entry) entry->touch();
+      // A trickle would hold an upload slot for ever: after a grace period the sender must
+      // keep up the minimum rate on average.
+      auto elapsed = std::chrono::steady_clock::now() - started;
+      if (!ec && ctx.upload_min_rate && elapsed > kUploadGrace &&
+          static_cast<double>(received + got) / std::chrono::duration<double>(elapsed).count() <
+              static_cast<double>(ctx.upload_min_rate)) {
+        failed = Refusal{408, "the upload is slower than " + std::to_string(ctx.upload_min_rate / 1024) +
+                                  " KiB/s ([listen] upload_min_rate)"};
+        counters.too_slow.fetch_add(1, std::memory_order_relaxed);
+        break;
+      }
       if (ec) {
         pipeline->stopped = true;
         co_await settle(*pipeline, 0);
@@ -248,22 +285,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       ++pipeline->in_flight;
       asio::post(blocking, [this, pipeline, chunk, got, sha, up = upload.get()]() mutable {
         std::string error;
+        int status = 500;
         if (!pipeline->stopped) {
           sha->update(std::string_view(chunk->data(), got));
           if (auto r = up->append(std::string_view(chunk->data(), got)); !r) {
             error = r.error().message;
+            status = status_for(r.error());
             pipeline->stopped = true;
           }
         }
-        asio::post(io, [pipeline, chunk = std::move(chunk), error = std::move(error)]() mutable {
-          pipeline->done(std::move(chunk), std::move(error));
+        asio::post(io, [pipeline, chunk = std::move(chunk), error = std::move(error), status]() mutable {
+          pipeline->done(std::move(chunk), std::move(error), status);
         });
       });
     }
     if (failed) pipeline->stopped = true;
     co_await settle(*pipeline, 0);
     if (!failed && !pipeline->failure.empty())
-      failed = Refusal{500, pipeline->failure};
+      failed = Refusal{pipeline->failure_status, pipeline->failure};
     if (failed) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
       Refusal r = *failed;
@@ -295,7 +334,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     });
     if (!stored) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
-      Refusal r{500, stored.error().message};
+      Refusal r{status_for(stored.error()), stored.error().message};
       co_await error(stream, r, version);
       co_return false;
     }
@@ -317,6 +356,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
 
   awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
+    auto entry = connections->add([&stream] {
+      boost::system::error_code ignored;
+      stream.socket().close(ignored);
+    });
     beast::flat_buffer buffer;
     // Beast sizes each socket read by the buffer's free capacity: without room, a body
     // arrives 512 bytes per syscall.
@@ -327,6 +370,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       parser.body_limit(boost::none);
       stream.expires_after(std::chrono::seconds(ctx.idle_timeout_seconds));
       auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, as_tuple_awaitable);
+      entry->touch();
       if (ec) {
         if (ec == http::error::header_limit) {
           Refusal r{431, "headers over 16 KiB"};
@@ -340,8 +384,11 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       bool keep_alive = req.keep_alive();
       std::optional<Refusal> refused;
       if (target == "/healthz" && req.method() == http::verb::get) {
-        std::string body = "ok\n", type = kText;
-        co_await respond<http::string_body>(stream, http::status::ok, std::move(body), type, version, keep_alive);
+        // 503 with the reason while the writer cannot store what it is sent.
+        auto trouble = ctx.trouble ? ctx.trouble() : std::nullopt;
+        std::string body = trouble ? *trouble + "\n" : "ok\n", type = kText;
+        auto status = trouble ? http::status::service_unavailable : http::status::ok;
+        co_await respond<http::string_body>(stream, status, std::move(body), type, version, keep_alive);
       } else if (target == "/metrics" && req.method() == http::verb::get) {
         std::string body = ctx.metrics ? ctx.metrics() : std::string(), type = kPrometheus;
         co_await respond<http::string_body>(stream, http::status::ok, std::move(body), type, version, keep_alive);
@@ -354,7 +401,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           refused = Refusal{400, "expected /v1/objects/{category}/{name}"};
         } else {
           std::string category = rest.substr(0, slash), name = rest.substr(slash + 1);
-          bool answered = co_await put_object(stream, buffer, parser, category, name);
+          bool answered = co_await put_object(stream, buffer, parser, category, name, entry.get());
           if (!answered) co_return;  // refused before the body's end: close rather than drain it
         }
       } else {
@@ -370,12 +417,19 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   }
 
   awaitable<void> accept_loop() {
+    asio::steady_timer pause(io);
+    auto backoff = std::chrono::milliseconds(10);
     while (acceptor.is_open()) {
       auto [ec, socket] = co_await acceptor.async_accept(as_tuple_awaitable);
       if (ec) {
         if (!acceptor.is_open()) break;
+        // Out of descriptors: wait instead of spinning (see ingest's accept loop).
+        pause.expires_after(backoff);
+        co_await pause.async_wait(as_tuple_awaitable);
+        backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
         continue;
       }
+      backoff = std::chrono::milliseconds(10);
       asio::co_spawn(io, session(std::move(socket)), core::log_exceptions(log, "http session"));
     }
   }

@@ -5,13 +5,17 @@
 //   PUT /v1/objects/{category}/{name}   X-Hokan-Time, [X-Hokan-End], X-Hokan-Camera or
 //       X-Hokan-Host, [X-Hokan-Case], [Authorization: Bearer TOKEN]
 //       201 once durable; 400 bad metadata (which header, why); 401/403 token; 404 no
-//       such object category; 405 other methods; 409 name taken; 413 too large; 415
-//       form encodings; 503 too many uploads at once.
+//       such object category; 405 other methods; 408 slower than [listen]
+//       upload_min_rate; 409 name taken; 413 too large; 415 form encodings; 503 too many
+//       uploads at once; 507 disk full (retry later).
+//   GET /healthz   200 "ok", or 503 with the reason (a full disk) while nothing can be
+//       stored.
 // Thread-safety: start/stop on the io_context's thread.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "config/config.h"
@@ -38,10 +42,15 @@ struct HttpContext {
   std::function<std::string()> metrics;  // Prometheus text for GET /metrics
   std::size_t max_concurrent_uploads = 8;
   int idle_timeout_seconds = 30;
+  std::size_t max_connections = 1000;  // at the limit, the connection idle longest is closed
+  uint64_t upload_min_rate = 16 * 1024;  // bytes/s on average after a 10 s grace; 0: none
+  // Why nothing can be stored now (a full disk), for /healthz; nothing when all is well.
+  std::function<std::optional<std::string>()> trouble;
 };
 
 struct HttpCounters {
   std::atomic<uint64_t> objects{0}, object_bytes{0}, refused{0};
+  std::atomic<uint64_t> too_slow{0};  // uploads cut off under [listen] upload_min_rate
 };
 
 class HttpServer {

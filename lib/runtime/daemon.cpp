@@ -21,6 +21,7 @@
 #include "ingest/writer.h"
 #include "objects/http_server.h"
 #include "runtime/metrics.h"
+#include "runtime/resources.h"
 #include "runtime/systemd_notify.h"
 #include "retention/cases.h"
 #include "retention/holds.h"
@@ -128,6 +129,18 @@ ingest::Writer::Observer case_observer(retention::Cases& cases, const PolicyHold
 
 int run_daemon(std::shared_ptr<const config::Config> config, const std::string& config_path) {
   auto log = spdlog::get("daemon");
+  SystemdNotifier systemd;
+  auto descriptors = plan_descriptors(*config);
+  uint64_t reserve = reserve_bytes(*config, config->daemon.state_dir);
+  log->info("descriptors: {} (a bucket cache of {}, {} connections per stream listener); disk reserve {} MiB",
+            descriptors.limit, descriptors.buckets, descriptors.connections, reserve >> 20);
+  if (descriptors.connections < config->listen.max_connections)
+    log->warn("[listen] max_connections lowered to {} by the descriptor limit {} (raise LimitNOFILE or ulimit -n)",
+              descriptors.connections, descriptors.limit);
+  // A start on a full disk waits for room instead of failing (and being restarted, and
+  // failing again): opening the stores writes a few files.
+  if (!wait_for_space(config->daemon.state_dir, std::min<uint64_t>(reserve / 4, 4u << 20) + (1u << 20), systemd))
+    return 0;
   auto meta = store::MetaStore::open(config->daemon.state_dir);
   if (!meta) {
     log->critical("cannot open the metadata store: {}", meta.error().message);
@@ -136,6 +149,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   std::shared_ptr<store::MetaStore> meta_store = std::move(*meta);
   store::StoreOptions store_options{config->daemon.state_dir, config->zone, sync_mode(config->storage.sync)};
   store_options.meta = meta_store;
+  store_options.max_open_buckets = descriptors.buckets;
+  store_options.reserve_bytes = reserve;
   for (const auto& c : config->categories)
     if (c.kind == config::Category::Kind::object) store_options.object_categories.insert(c.name);
   auto st = store::Store::open(store_options);
@@ -170,7 +185,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     return 1;
   }
   asio::io_context io(1);
-  auto listeners = ingest::Listeners::start(io, *config, *builder, writer);
+  auto listeners = ingest::Listeners::start(io, *config, *builder, writer, descriptors.connections);
   if (!listeners) {
     log->critical("{}", listeners.error().message);
     return 1;
@@ -189,8 +204,10 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     return retention::next_run(p->config().purge.schedule, after, *p->config().zone);
   });
 
+  api::ServerOptions control_options{config->listen.control, config->listen.control_mode, config->listen.control_group};
+  control_options.request_timeout = std::chrono::seconds(config->listen.control_timeout_seconds);
   auto control = api::ControlServer::start(
-      {config->listen.control, config->listen.control_mode, config->listen.control_group},
+      control_options,
       [&service](const api::Caller& caller, const std::string& request, api::Responder& out) {
         service.handle(caller, request, out);
       });
@@ -200,8 +217,9 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   }
   std::shared_ptr<const config::Config> live_config = config;  // swapped on SIGHUP (I/O thread only)
   std::unique_ptr<objects::HttpServer> http;
-  MetricSources metric_sources{&(*listeners)->counters(), &writer.counters(), &purger.counters(), holds.get(), nullptr,
-                               &store.counters()};
+  MetricSources metric_sources{listeners->get(), &(*listeners)->counters(), &writer.counters(), &purger.counters(),
+                               holds.get(),     nullptr,                     &store.counters(),
+                               [&store] { return store.space(); }};
   if (!config->listen.http.empty()) {
     objects::HttpContext http_context;
     http_context.config = [&live_config] { return live_config; };
@@ -211,6 +229,9 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.meta = meta_store;
     http_context.names = names;
     http_context.metrics = [&metric_sources] { return render_metrics(metric_sources); };
+    http_context.trouble = [&writer] { return writer.trouble(); };
+    http_context.max_connections = descriptors.connections;
+    http_context.upload_min_rate = config->listen.upload_min_rate;
     auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
     if (!started) {
       log->critical("{}", started.error().message);
@@ -225,7 +246,6 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   for (const auto& e : endpoints) log->info("listening on {}", e);
   log->info("control socket {}; state in {}", config->listen.control, config->daemon.state_dir);
 
-  SystemdNotifier systemd;
   systemd.ready("listening on " + std::to_string(endpoints.size()) + " endpoints");
   // The watchdog is fed from the I/O thread, and only while the writer keeps up: a
   // stuck loop or a stuck writer stops the keep-alives and systemd restarts hokand.

@@ -37,8 +37,23 @@ std::string render_metrics(const MetricSources& s) {
   sample(out, "hokan_malformed_total", l.malformed.load());
   metric(out, "hokan_truncated_total", "counter", "Messages cut at max_message_bytes.");
   sample(out, "hokan_truncated_total", l.truncated.load());
-  metric(out, "hokan_udp_drops_total", "counter", "UDP datagrams dropped because the writer was full.");
-  sample(out, "hokan_udp_drops_total", l.udp_drops.load());
+  metric(out, "hokan_udp_drops_total", "counter",
+         "UDP datagrams lost: reason=\"queue\" when the writer was full or the disk full, reason=\"kernel\" when "
+         "the socket's receive buffer overflowed before hokand read them.");
+  sample(out, "hokan_udp_drops_total{reason=\"queue\"}", l.udp_drops.load());
+  if (s.listener_set) sample(out, "hokan_udp_drops_total{reason=\"kernel\"}", s.listener_set->kernel_udp_drops());
+  if (s.listener_set) {
+    auto c = s.listener_set->connection_stats();
+    metric(out, "hokan_connections_open", "gauge", "Stream connections (TCP, TLS, RELP) open now.");
+    sample(out, "hokan_connections_open", c.open);
+    metric(out, "hokan_connections_closed_total", "counter",
+           "Stream connections hokand closed: reason=\"idle\" after [listen] idle_timeout, reason=\"limit\" to "
+           "make room under [listen] max_connections.");
+    sample(out, "hokan_connections_closed_total{reason=\"idle\"}", c.idle_closed);
+    sample(out, "hokan_connections_closed_total{reason=\"limit\"}", c.evicted);
+  }
+  metric(out, "hokan_accept_errors_total", "counter", "Failed accepts (out of descriptors); each is followed by a pause.");
+  sample(out, "hokan_accept_errors_total", l.accept_errors.load());
   metric(out, "hokan_tcp_connections_total", "counter", "TCP connections accepted.");
   sample(out, "hokan_tcp_connections_total", l.connections.load());
   metric(out, "hokan_tls_connections_total", "counter", "TLS connections accepted.");
@@ -57,8 +72,11 @@ std::string render_metrics(const MetricSources& s) {
   metric(out, "hokan_bytes_ingested_total", "counter", "Message and object bytes written, per category.");
   for (const auto& [name, c] : categories)
     sample(out, "hokan_bytes_ingested_total{category=\"" + name + "\"}", static_cast<double>(c.bytes));
-  metric(out, "hokan_write_errors_total", "counter", "Records the store failed to write.");
+  metric(out, "hokan_write_errors_total", "counter",
+         "Records given up on: their bucket cannot be written (never a full disk; those are retried).");
   sample(out, "hokan_write_errors_total", w.write_errors.load());
+  metric(out, "hokan_write_retries_total", "counter", "Write attempts the store refused and the writer kept to retry.");
+  sample(out, "hokan_write_retries_total", w.write_retries.load());
   metric(out, "hokan_write_batch_seconds", "histogram", "Group-commit latency: store write and WAL sync.");
   uint64_t count = w.batches.load();
   for (std::size_t i = 0; i < std::size(ingest::WriterCounters::kLatencyBounds); ++i) {
@@ -81,6 +99,15 @@ std::string render_metrics(const MetricSources& s) {
   sample(out, "hokan_erased_records_total", p.erased.load());
   metric(out, "hokan_holds", "gauge", "Legal holds in place.");
   sample(out, "hokan_holds", static_cast<double>(s.holds->list().size()));
+  if (s.store_space) {
+    auto sp = s.store_space();
+    metric(out, "hokan_disk_free_bytes", "gauge", "Free bytes on the state directory's filesystem.");
+    sample(out, "hokan_disk_free_bytes", static_cast<double>(sp.free));
+    metric(out, "hokan_disk_reserve_bytes", "gauge", "Bytes kept back for purges and the audit trail ([storage] reserve).");
+    sample(out, "hokan_disk_reserve_bytes", static_cast<double>(sp.reserve));
+    metric(out, "hokan_disk_full", "gauge", "1 while ordinary writes are refused for lack of space.");
+    sample(out, "hokan_disk_full", sp.full ? 1 : 0);
+  }
   if (s.store) {
     metric(out, "hokan_corrupt_total", "counter",
            "Damaged record blocks, postings or records that queries went past (hokanctl verify says where).");

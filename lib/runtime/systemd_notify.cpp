@@ -21,4 +21,9 @@ void SystemdNotifier::stopping() const { send("STOPPING=1\nSTATUS=draining"); }
 
 void SystemdNotifier::watchdog() const { send("WATCHDOG=1"); }
 
+void SystemdNotifier::starting(const std::string& status, std::chrono::seconds more) const {
+  send("STATUS=" + status + "\nEXTEND_TIMEOUT_USEC=" +
+       std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(more).count()));
+}
+
 }  // namespace hokan::runtime

@@ -19,6 +19,9 @@ class SystemdNotifier {
   void reloading() const;
   void stopping() const;
   void watchdog() const;
+  // A status line while starting takes long (waiting for disk space), with more time
+  // for the start-up so that systemd does not give up on it.
+  void starting(const std::string& status, std::chrono::seconds more) const;
   // How often watchdog() must be called (half of WatchdogSec=), or nothing when the
   // unit has no watchdog for this process.
   std::optional<std::chrono::microseconds> watchdog_interval() const { return watchdog_interval_; }

@@ -29,6 +29,14 @@ void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event
   entries_.push_back(entry);
 }
 
+void BucketBatch::clear() {
+  values_.clear();
+  hits_.clear();
+  entries_.clear();
+  arena_.clear();
+  for (auto& h : have_last_) h = false;
+}
+
 void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
                            rocksdb::ColumnFamilyHandle* index, std::vector<seal::SealedBlock>& sealed) {
   if (entries_.empty()) return;
@@ -73,11 +81,7 @@ void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHand
     for (int32_t i = list.head; i >= 0; i = hits_[i].next) posting_.push_back(hits_[i].hit);
     batch.Put(index, codec::posting_key(kFieldOrder[value.field], value.hash, anchor), codec::encode_posting(posting_));
   }
-  values_.clear();
-  hits_.clear();
-  entries_.clear();
-  arena_.clear();
-  for (auto& h : have_last_) h = false;
+  clear();
 }
 
 }  // namespace hokan::store::detail

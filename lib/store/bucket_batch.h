@@ -30,6 +30,8 @@ class BucketBatch {
   void add(codec::RecordKey key, std::string_view record, const Event& e);
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
+  // Forgets what was added (a write that could not go ahead).
+  void clear();
 
   // Sorts the records, cuts them into blocks and puts the blocks (into `records`) and
   // one posting per distinct indexed value (into `index`) into `batch`; appends each

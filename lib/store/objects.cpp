@@ -15,8 +15,8 @@ constexpr std::size_t kChunkBytes = 1 << 20;
 
 class BucketObjectUpload : public ObjectUpload {
  public:
-  BucketObjectUpload(std::shared_ptr<Bucket> bucket, uint64_t id, SyncMode sync)
-      : bucket_(std::move(bucket)), id_(id), sync_(sync) {
+  BucketObjectUpload(const Store::Impl& impl, std::shared_ptr<Bucket> bucket, uint64_t id, SyncMode sync)
+      : impl_(impl), bucket_(std::move(bucket)), id_(id), sync_(sync) {
     chunk_.reserve(kChunkBytes);
   }
   ~BucketObjectUpload() override {
@@ -51,7 +51,10 @@ class BucketObjectUpload : public ObjectUpload {
     rocksdb::FlushOptions flush;
     flush.wait = true;
     auto s = bucket_->store.db->Flush(flush, bucket_->store.records);
-    if (!s.ok()) return std::unexpected(status_error(s, "flush " + bucket_->path));
+    if (!s.ok()) {
+      bucket_->store.failed = true;
+      return std::unexpected(status_error(s, "flush " + bucket_->path));
+    }
     (void)sync_;
     finished_ = true;
     return {};
@@ -81,16 +84,22 @@ class BucketObjectUpload : public ObjectUpload {
     return {};
   }
   Result<void> put_chunk(std::string_view bytes) {
+    // Footage is what fills disks: it stops short of the reserve like any write.
+    if (auto room = impl_.check_space(bytes.size(), false); !room) return room;
     std::lock_guard lock(bucket_->write_mutex);
     if (bucket_->dropped) return fail(Errc::unavailable, "the bucket was purged during the upload");
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;  // made durable by the flush in finish()
     auto s = bucket_->store.db->Put(wo, bucket_->store.records, codec::object_chunk_key(id_, chunks_),
                                     rocksdb::Slice(bytes.data(), bytes.size()));
-    if (!s.ok()) return std::unexpected(status_error(s, "write " + bucket_->path));
+    if (!s.ok()) {
+      bucket_->store.failed = true;
+      return std::unexpected(status_error(s, "write " + bucket_->path));
+    }
     ++chunks_;
     return {};
   }
+  const Store::Impl& impl_;
   std::shared_ptr<Bucket> bucket_;
   uint64_t id_;
   SyncMode sync_;
@@ -106,11 +115,17 @@ Result<std::unique_ptr<ObjectUpload>> Store::begin_object(const Event& metadata)
   auto& impl = *impl_;
   BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
               day_of(*impl.options.zone, metadata.time_us)};
+  if (auto room = impl.check_space(0, false); !room) return std::unexpected(room.error());
   auto bucket = impl.bucket(id, true);
   if (!bucket) return std::unexpected(bucket.error());
+  if ((*bucket)->store.failed) {
+    impl.retire(id, *bucket);
+    bucket = impl.bucket(id, true);
+    if (!bucket) return std::unexpected(bucket.error());
+  }
   auto object_id = impl.next_id();
   if (!object_id) return std::unexpected(object_id.error());
-  return std::make_unique<BucketObjectUpload>(*bucket, *object_id, impl.options.sync);
+  return std::make_unique<BucketObjectUpload>(impl, *bucket, *object_id, impl.options.sync);
 }
 
 Result<void> Store::read_object(const Event& metadata, const std::function<bool(std::string_view)>& sink) const {

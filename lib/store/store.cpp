@@ -3,6 +3,7 @@
 #include "store/store.h"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <rocksdb/slice_transform.h>
@@ -120,7 +121,7 @@ void crash_point([[maybe_unused]] const char* name) {
 
 void BucketDb::close() {
   if (!db) return;
-  (void)db->FlushWAL(true);
+  if (!failed) (void)db->FlushWAL(true);
   if (index) (void)db->DestroyColumnFamilyHandle(index);
   index = nullptr;
   records = nullptr;
@@ -243,7 +244,9 @@ void Store::Impl::configure_rocksdb() {
   // decompresses several times faster than ZSTD for about 30% more disk on log text.
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kLZ4Compression;
-  o.max_open_files = 64;
+  // A day bucket holds a few SST files; this bounds what one bucket may keep open, so the
+  // descriptor budget (runtime/resources.h) can size the bucket cache.
+  o.max_open_files = 32;
   // The table cache holds max_open_files - 10 readers; split into the default 64 shards,
   // each shard holds less than one and every query reopens its SST files.
   o.table_cache_numshardbits = 0;
@@ -357,6 +360,64 @@ void Store::Impl::close_idle_locked() const {
     open_buckets.erase(victim);
   }
 }
+
+void Store::Impl::retire(const BucketId& id, const std::shared_ptr<Bucket>& b) {
+  std::lock_guard lock(mutex);
+  auto it = open_buckets.find(id);
+  if (it != open_buckets.end() && it->second == b) open_buckets.erase(it);
+}
+
+std::shared_ptr<Bucket> Store::Impl::open_bucket(const BucketId& id) const {
+  std::lock_guard lock(mutex);
+  auto it = open_buckets.find(id);
+  return it == open_buckets.end() ? nullptr : it->second;
+}
+
+Store::Space Store::Impl::space_now(bool fresh) const {
+  std::lock_guard lock(space_mutex);
+  auto now = std::chrono::steady_clock::now();
+  if (fresh || now - space_read_at > std::chrono::milliseconds(100)) {
+    struct statvfs st {};
+    if (::statvfs(options.state_dir.c_str(), &st) == 0) cached_space.free = uint64_t{st.f_bavail} * st.f_frsize;
+    space_read_at = now;
+  }
+  Store::Space sp = cached_space;
+  sp.reserve = options.reserve_bytes;
+  sp.pending = write_buffers ? write_buffers->memory_usage() : 0;
+  sp.full = sp.free < sp.reserve + sp.pending;
+  return sp;
+}
+
+Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
+  if (options.reserve_bytes == 0) return {};
+  uint64_t reserve = privileged ? options.reserve_bytes / 2 : options.reserve_bytes;
+  auto sp = space_now();
+  if (sp.free >= reserve + sp.pending + bytes) return {};
+  if (sp.pending > (1u << 20) && sp.free > sp.pending) {
+    // Flushing turns the memtables' WAL into compressed tables and frees the WAL: the
+    // space they were counted for mostly comes back.
+    std::vector<std::shared_ptr<Bucket>> open;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [id, b] : open_buckets) open.push_back(b);
+    }
+    for (const auto& b : open) {
+      std::lock_guard lock(b->write_mutex);
+      if (b->store.failed || b->dropped) continue;
+      rocksdb::FlushOptions flush;
+      flush.wait = true;
+      if (!b->store.db->Flush(flush, {b->store.records, b->store.index}).ok()) b->store.failed = true;
+    }
+    sp = space_now(true);
+    if (sp.free >= reserve + sp.pending + bytes) return {};
+  }
+  auto mib = [](uint64_t v) { return std::to_string(v >> 20) + " MiB"; };
+  return fail(Errc::no_space, "disk full: " + mib(sp.free) + " free on " + options.state_dir + ", " + mib(reserve) +
+                                  " kept for purges and the audit trail ([storage] reserve)" +
+                                  (sp.pending ? ", " + mib(sp.pending) + " waiting to be flushed" : ""));
+}
+
+Store::Space Store::space() const { return impl_->space_now(); }
 
 Result<std::shared_ptr<Bucket>> Store::Impl::bucket(const BucketId& id, bool create) const {
   std::unique_lock lock(mutex);

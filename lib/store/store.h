@@ -49,6 +49,11 @@ struct StoreOptions {
   std::shared_ptr<MetaStore> meta;
   // Categories of kind "object": their buckets flush small memtables into blob files.
   std::set<std::string> object_categories;
+  // Free space kept back on the state directory's filesystem ([storage] reserve):
+  // ordinary writes stop short of it, so that purges, which free space, and the audit
+  // trail, which a purge must write first, always have room. Privileged writes (the
+  // audit trail) may use half of it.
+  uint64_t reserve_bytes = 0;
 };
 
 // What a scan returns. Lists are OR within a field and AND across fields; empty lists
@@ -150,8 +155,18 @@ class Store {
   ~Store();
 
   // Assigns ids and writes the events, each into its category's bucket for the local
-  // day of its time, with its index postings in the same atomic batch. Writer thread only.
-  [[nodiscard]] Result<void> write(std::vector<Event>& events);
+  // day of its time, with its index postings in the same atomic batch, one bucket at a
+  // time (so a batch spanning thousands of days never holds thousands of buckets open).
+  // On an error, `events` keeps exactly the events that were not written, in order, the
+  // failed bucket's first, and `failed` says how many those are: the caller retries
+  // (no_space, io) or gives up on them (corruption). `privileged` writes (the audit
+  // trail) may use half of the reserve. Writer thread only.
+  struct WriteFailure {
+    Error error;
+    std::size_t failed = 0;
+    std::vector<Event> written;  // what did go in before the failure, for observers
+  };
+  [[nodiscard]] std::expected<void, WriteFailure> write(std::vector<Event>& events, bool privileged = false);
   // fsyncs the WAL of every bucket written since the last call. Writer thread only.
   [[nodiscard]] Result<void> sync_wal();
 
@@ -196,6 +211,13 @@ class Store {
                                          const std::function<bool(std::string_view)>& sink) const;
 
   const StoreCounters& counters() const;
+  // Free bytes on the state directory's filesystem now, and whether ordinary writes are
+  // refused for lack of them (below the reserve, counting what memtables will flush).
+  struct Space {
+    uint64_t free = 0, reserve = 0, pending = 0;
+    bool full = false;
+  };
+  Space space() const;
 
   // The keyed hash used for index keys, for callers that must name things (cases) in
   // directory names without writing them in plain text.

@@ -7,6 +7,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -21,6 +22,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "store/bucket_batch.h"
 #include "store/keyed_hash.h"
 #include "store/seal.h"
 #include "store/store.h"
@@ -75,11 +77,14 @@ struct BucketDb {
   std::unique_ptr<rocksdb::DB> db;
   rocksdb::ColumnFamilyHandle* records = nullptr;  // the default family: owned by db
   rocksdb::ColumnFamilyHandle* index = nullptr;
+  // A write or WAL sync failed: the instance is closed without syncing its WAL again
+  // (RocksDB asserts on a WAL writer that saw an error) and reopened afresh.
+  bool failed = false;
   BucketDb() = default;
   BucketDb(BucketDb&&) = default;
   BucketDb& operator=(BucketDb&&) = default;
   ~BucketDb() { close(); }
-  // Syncs the WAL and closes. Idempotent.
+  // Syncs the WAL (unless a write failed) and closes. Idempotent.
   void close();
   explicit operator bool() const { return db != nullptr; }
 };
@@ -153,6 +158,26 @@ struct Store::Impl {
   mutable StoreCounters counters;
   // A damaged block, posting or record met by a scan: counted, logged, skipped.
   void report_corrupt(const std::string& bucket_path, const Error& error) const;
+
+  // Free space on the state directory's filesystem, cached for a moment (statvfs on every
+  // write batch would be wasted work); `fresh` reads it now.
+  Store::Space space_now(bool fresh = false) const;
+  // Errors: no_space when `bytes` more would eat into the reserve (half of it for
+  // privileged writes), counting what the memtables will take when they flush — after
+  // flushing them once to turn WAL into compressed tables, when that helps.
+  Result<void> check_space(uint64_t bytes, bool privileged) const;
+  mutable std::mutex space_mutex;
+  mutable Store::Space cached_space;
+  mutable std::chrono::steady_clock::time_point space_read_at;
+
+  // Writes one bucket's events of a batch (see Store::write).
+  Result<void> write_group(const BucketId& id, std::vector<Event>& events, const std::vector<uint32_t>& members,
+                           const rocksdb::WriteOptions& wo, rocksdb::WriteBatch& batch,
+                           std::vector<seal::SealedBlock>& sealed, detail::BucketBatch& records, std::string& value);
+  // Takes a failed or dropped bucket out of the cache, so the next use opens it afresh.
+  void retire(const BucketId& id, const std::shared_ptr<Bucket>& bucket);
+  // The bucket if it is open now; never opens one.
+  std::shared_ptr<Bucket> open_bucket(const BucketId& id) const;
 
   // Writer-thread state.
   std::set<BucketId> unsynced;

@@ -1,5 +1,5 @@
 // The ingest write path: events into their buckets' record blocks and postings, one
-// atomic RocksDB write per bucket.
+// atomic RocksDB write per bucket, one bucket at a time.
 #include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
 
@@ -13,30 +13,40 @@
 namespace hokan::store {
 using namespace detail;
 
-Result<void> Store::write(std::vector<Event>& events) {
+namespace {
+
+// The events of one batch bound for one bucket, by their place in the batch.
+struct Group {
+  BucketId id;
+  std::vector<uint32_t> members;
+};
+
+}  // namespace
+
+std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events, bool privileged) {
   auto& impl = *impl_;
   // RocksDB's per-thread perf counters cost a TLS lookup per operation; nobody reads them.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  struct Pending {
-    explicit Pending(const KeyedHash& hash) : records(hash) {}
-    std::shared_ptr<Bucket> bucket;
-    BucketStats delta;
-    BucketBatch records;
-  };
-  std::map<BucketId, Pending> pending;
-  std::string value;
-  value.reserve(1024);
-  // Most events of a batch share a bucket with the one before: look up the bucket and
-  // the local day only when they change (this loop runs for every ingested event).
-  Pending* last = nullptr;
-  const std::string* last_category = nullptr;
-  const std::string* last_lane = nullptr;
+  auto everything_failed = [&](Error e) { return std::unexpected(WriteFailure{std::move(e), events.size(), {}}); };
+
+  uint64_t bytes = 0;
+  for (const auto& e : events) bytes += e.message.size() + e.raw.size() + 64;
+  // Refused before RocksDB sees a byte: a full disk is a state to wait out, and RocksDB's
+  // own handling of a failed WAL write is far harder to come back from.
+  if (auto room = impl.check_space(bytes, privileged); !room) return everything_failed(room.error());
+
+  // Which bucket each event goes to. Most events of a batch share a bucket with the one
+  // before: look up the local day only when it changes (this loop runs for every event).
+  std::vector<Group> groups;
+  std::map<BucketId, std::size_t> group_of;
+  std::size_t last = SIZE_MAX;
   int64_t day_begin = 0, day_end = 0;
   DayNumber day = 0;
-  for (auto& e : events) {
+  for (uint32_t i = 0; i < events.size(); ++i) {
+    auto& e = events[i];
     if (e.id == 0) {  // objects arrive with the id their chunks were stored under
       auto next_id = impl.next_id();
-      if (!next_id) return std::unexpected(next_id.error());
+      if (!next_id) return everything_failed(next_id.error());
       e.id = *next_id;
     }
     bool same_day = e.time_us >= day_begin && e.time_us < day_end;
@@ -51,70 +61,103 @@ Result<void> Store::write(std::vector<Event>& events) {
       day_end = zone.from_civil(midnight);
     }
     const std::string& lane = e.lane.empty() ? impl.default_lane : e.lane;
-    if (!last || !same_day || *last_category != e.category || *last_lane != lane) {
-      auto [it, inserted] = pending.try_emplace(BucketId{e.category, lane, day}, *impl.hash);
-      last = &it->second;
-      if (inserted) {
-        auto b = impl.bucket(it->first, true);
-        if (!b) return std::unexpected(b.error());
-        last->bucket = *b;
-      }
-      last_category = &it->first.category;
-      last_lane = &it->first.lane;
+    if (last == SIZE_MAX || !same_day || groups[last].id.category != e.category || groups[last].id.lane != lane) {
+      auto [it, inserted] = group_of.try_emplace(BucketId{e.category, lane, day}, groups.size());
+      if (inserted) groups.push_back(Group{it->first, {}});
+      last = it->second;
     }
-    Pending& p = *last;
-    codec::RecordKey key{e.time_us, e.id};
-    value.clear();
-    codec::encode_event(e, value);
-    p.records.add(key, value, e);
-    add_record(p.delta, e.time_us, codec::kBlockKeySize + value.size() + e.object_size);
+    groups[last].members.push_back(i);
   }
+
   rocksdb::WriteOptions wo;
   wo.sync = impl.options.sync == SyncMode::always;
   rocksdb::WriteBatch batch;
   std::vector<seal::SealedBlock> sealed;
-  for (auto& [bucket_id, p] : pending) {
-    while (true) {
-      std::unique_lock lock(p.bucket->write_mutex);
-      if (p.bucket->dropped) {
-        // A purge took this bucket while the batch was built: write to its successor.
-        lock.unlock();
-        auto b = impl.bucket(bucket_id, true);
-        if (!b) return std::unexpected(b.error());
-        p.bucket = *b;
-        continue;
-      }
-      auto& db = p.bucket->store;
-      seal::Head head = p.bucket->seal;
-      if (!p.records.empty()) {
-        p.records.put_into(batch, db.records, db.index, sealed);
-        append_seal(batch, db.index, head, sealed);
-      }
-      BucketStats after = merged(p.bucket->stats, p.delta);
-      batch.Put(db.index, kStatsKey, encode_stats(after));
-      auto s = db.db->Write(wo, &batch);
-      batch.Clear();
-      if (!s.ok()) return std::unexpected(status_error(s, "write " + p.bucket->path));
-      p.bucket->stats = after;
-      p.bucket->seal = head;
-      break;
+  BucketBatch records(*impl.hash);
+  std::string value;
+  value.reserve(1024);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto& group = groups[g];
+    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, value);
+    if (!written) {
+      // Keep what was not written, the failed bucket's events first.
+      WriteFailure failure{written.error(), group.members.size(), {}};
+      std::vector<Event> rest;
+      for (std::size_t k = 0; k < groups.size(); ++k)
+        for (uint32_t i : groups[k].members) (k < g ? failure.written : rest).push_back(std::move(events[i]));
+      events = std::move(rest);
+      return std::unexpected(std::move(failure));
     }
-    if (impl.options.sync == SyncMode::batch) impl.unsynced.insert(bucket_id);
+    if (impl.options.sync == SyncMode::batch) impl.unsynced.insert(group.id);
   }
   return {};
 }
 
+Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& events,
+                                      const std::vector<uint32_t>& members, const rocksdb::WriteOptions& wo,
+                                      rocksdb::WriteBatch& batch, std::vector<seal::SealedBlock>& sealed,
+                                      BucketBatch& records, std::string& value) {
+  BucketStats delta;
+  for (uint32_t i : members) {
+    const Event& e = events[i];
+    value.clear();
+    codec::encode_event(e, value);
+    records.add(codec::RecordKey{e.time_us, e.id}, value, e);
+    add_record(delta, e.time_us, codec::kBlockKeySize + value.size() + e.object_size);
+  }
+  // The bucket is held only while its write runs, so the cache may close it afterwards.
+  while (true) {
+    auto opened = bucket(id, true);
+    if (!opened) {
+      records.clear();
+      return std::unexpected(opened.error());
+    }
+    auto& b = **opened;
+    std::unique_lock lock(b.write_mutex);
+    if (b.dropped || b.store.failed) {
+      // A purge took this bucket while the batch was built, or a write failed on it: write
+      // to a fresh instance.
+      lock.unlock();
+      retire(id, *opened);
+      continue;
+    }
+    auto& db = b.store;
+    seal::Head head = b.seal;
+    records.put_into(batch, db.records, db.index, sealed);
+    append_seal(batch, db.index, head, sealed);
+    BucketStats after = merged(b.stats, delta);
+    batch.Put(db.index, kStatsKey, encode_stats(after));
+    auto s = db.db->Write(wo, &batch);
+    batch.Clear();
+    if (!s.ok()) {
+      // RocksDB must not be asked to sync or flush a WAL that failed a write: the bucket
+      // is closed without it and opened afresh (replaying what did reach its WAL).
+      db.failed = true;
+      return std::unexpected(status_error(s, "write " + b.path));
+    }
+    b.stats = after;
+    b.seal = head;
+    return {};
+  }
+}
+
 Result<void> Store::sync_wal() {
   auto& impl = *impl_;
+  Result<void> outcome;
   for (const auto& id : impl.unsynced) {
-    auto b = impl.bucket(id, false);
-    if (!b) return std::unexpected(b.error());
-    if (!*b) continue;
-    auto s = (*b)->store.db->SyncWAL();
-    if (!s.ok()) return std::unexpected(status_error(s, "sync " + (*b)->path));
+    // A bucket closed since its write was synced as it closed.
+    auto b = impl.open_bucket(id);
+    if (!b) continue;
+    std::lock_guard lock(b->write_mutex);
+    if (b->store.failed || b->dropped) continue;
+    auto s = b->store.db->SyncWAL();
+    if (!s.ok()) {
+      b->store.failed = true;
+      if (outcome) outcome = std::unexpected(status_error(s, "sync " + b->path));
+    }
   }
   impl.unsynced.clear();
-  return {};
+  return outcome;
 }
 
 }  // namespace hokan::store
