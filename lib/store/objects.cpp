@@ -132,18 +132,40 @@ Result<void> Store::read_object(const Event& metadata, const std::function<bool(
   auto& impl = *impl_;
   BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
               day_of(*impl.options.zone, metadata.time_us)};
-  auto bucket = impl.bucket(id, false);
-  if (!bucket) return std::unexpected(bucket.error());
-  if (!*bucket) return fail(Errc::not_found, "the object is no longer stored");
-  bool stopped = false;
-  auto seen = for_each_chunk((*bucket)->store, metadata.id, [&](std::string_view, std::string_view bytes) {
-    stopped = !sink(bytes);
-    return !stopped;
-  });
-  if (!seen) return std::unexpected(seen.error());
-  if (stopped) return {};
-  if (*seen != metadata.object_size)
-    return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(*seen) +
+  // A few chunks at a time, the bucket held only while they are read: the sink may wait
+  // on a slow client, and a purge must not wait on it.
+  constexpr std::size_t kChunksPerRead = 4;
+  uint64_t seen = 0;
+  uint32_t next = 0;
+  std::vector<std::string> pieces;
+  while (true) {
+    pieces.clear();
+    {
+      auto bucket = impl.bucket(id, false);
+      if (!bucket) return std::unexpected(bucket.error());
+      if (!*bucket) {
+        if (seen == 0) return fail(Errc::not_found, "the object is no longer stored");
+        return fail(Errc::not_found, "the object was destroyed while it was read");
+      }
+      rocksdb::ReadOptions ro;
+      ro.fill_cache = false;  // footage would evict what lookups keep warm
+      std::unique_ptr<rocksdb::Iterator> it((*bucket)->store.db->NewIterator(ro, (*bucket)->store.records));
+      std::string prefix = codec::object_prefix(metadata.id);
+      for (it->Seek(codec::object_chunk_key(metadata.id, next)); it->Valid() && it->key().starts_with(prefix) &&
+                                                                  pieces.size() < kChunksPerRead;
+           it->Next())
+        pieces.emplace_back(it->value().data(), it->value().size());
+      if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + (*bucket)->path));
+    }
+    if (pieces.empty()) break;
+    for (const auto& piece : pieces) {
+      seen += piece.size();
+      if (!sink(piece)) return {};
+    }
+    next += static_cast<uint32_t>(pieces.size());
+  }
+  if (seen != metadata.object_size)
+    return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(seen) +
                                       " of its " + std::to_string(metadata.object_size) + " bytes");
   return {};
 }

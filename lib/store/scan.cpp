@@ -13,7 +13,9 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstring>
+#include <chrono>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <numeric>
 #include <mutex>
@@ -68,12 +70,22 @@ struct OpenBlock {
   bool done() const { return next >= picks.size(); }
 };
 
+// A page of a day's scan ends after this many matches, or this much scanning: the
+// day's buckets are held only while a page is collected, never while its matches go to
+// the visitor (which may wait on a slow client), so a purge never waits long on a reader.
+constexpr std::size_t kPageRecords = 1024;
+constexpr auto kPageTime = std::chrono::milliseconds(20);
+
 // What a scan knows before it opens blocks.
 struct ScanContext {
   const Store::Impl& impl;
   const ScanQuery& q;
   ScanStats& stats;
   RecordKey lower, upper;  // records in [lower, upper)
+  // Where a paused merge got to: the key of the last record it took (matched or not).
+  std::optional<RecordKey> last_taken;
+  // Asked after each record taken; true pauses the merge.
+  std::function<bool()> pause;
 
   // Damaged data is an error to report, not a reason to stop: the scan goes past it.
   void corrupt(const Bucket& bucket, const Error& error) const {
@@ -282,9 +294,12 @@ Result<std::vector<PostingFeed::Ref>> lookup(const Store::Impl& impl, const std:
   return refs;
 }
 
-// Merges the feeds' blocks and visits their records in key order (or reverse).
-// Returns false when the visitor stopped the scan.
-Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const Visitor& visit) {
+enum class MergeEnd { done, stopped, paused };
+
+// Merges the feeds' blocks and visits their records in key order (or reverse): done
+// when the feeds ran out, stopped when the visitor said so, paused when context.pause()
+// asked (context.last_taken says where it got to).
+Result<MergeEnd> merge(std::vector<Feed*> feeds, ScanContext& context, const Visitor& visit) {
   const bool reverse = context.q.reverse;
   // `a` comes out before `b`.
   auto before = [reverse](RecordKey a, RecordKey b) { return reverse ? b < a : a < b; };
@@ -314,7 +329,7 @@ Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const V
         std::push_heap(heap.begin(), heap.end(), heap_order);
       }
     }
-    if (heap.empty()) return true;
+    if (heap.empty()) return MergeEnd::done;
     std::pop_heap(heap.begin(), heap.end(), heap_order);
     OpenBlock* block = heap.back();
     uint32_t ordinal = block->picks[block->next++];
@@ -325,36 +340,53 @@ Result<bool> merge(std::vector<Feed*> feeds, const ScanContext& context, const V
     } else {
       std::push_heap(heap.begin(), heap.end(), heap_order);
     }
+    context.last_taken = key;
     e.time_us = key.time_us;
     e.id = key.id;
+    bool decoded = true;
     if (auto r = codec::decode_event(block->reader.record(ordinal), e); !r) {
       context.corrupt(*block->bucket, r.error());
-      continue;
+      decoded = false;
     }
-    ++context.stats.examined;
-    if (!matches_fields(context.q, e)) continue;
-    e.category = block->bucket->id.category;
-    e.lane = block->bucket->id.lane;
-    ++context.stats.returned;
-    if (!visit(e)) return false;
+    if (decoded) {
+      ++context.stats.examined;
+      if (matches_fields(context.q, e)) {
+        e.category = block->bucket->id.category;
+        e.lane = block->bucket->id.lane;
+        ++context.stats.returned;
+        if (!visit(e)) return MergeEnd::stopped;
+      }
+    }
+    if (context.pause && context.pause()) return MergeEnd::paused;
   }
 }
 
-// Scans one day's buckets. Returns false when the visitor stopped the scan.
-Result<bool> scan_day(const Store::Impl& impl, const std::vector<Store::Impl::BucketId>& ids, ScanContext& context,
-                      const Visitor& visit) {
+// Collects one page of a day's matches into `page`, holding the day's buckets only
+// meanwhile. Returns how the merge ended.
+Result<MergeEnd> scan_page(const Store::Impl& impl, const std::vector<Store::Impl::BucketId>& ids,
+                           ScanContext& context, std::vector<Event>& page) {
   std::vector<std::shared_ptr<Bucket>> buckets;
   for (const auto& id : ids) {
     auto b = impl.bucket(id, false);
     if (!b) return std::unexpected(b.error());
     if (*b) buckets.push_back(*b);
   }
-  context.stats.buckets += buckets.size();
+  auto collect = [&](Event& e) {
+    page.push_back(std::move(e));
+    return true;
+  };
+  auto started = std::chrono::steady_clock::now();
+  uint64_t taken = 0;
+  context.pause = [&] {
+    // The clock is read every 256 records: a page is short either way.
+    return page.size() >= kPageRecords ||
+           (++taken % 256 == 0 && std::chrono::steady_clock::now() - started > kPageTime);
+  };
   if (auto driving = driving_index(context.q)) {
     auto refs = lookup(impl, buckets, driving->first, *driving->second, context);
     if (!refs) return std::unexpected(refs.error());
     PostingFeed feed(std::move(buckets), std::move(*refs), context);
-    return merge({&feed}, context, visit);
+    return merge({&feed}, context, collect);
   }
   std::vector<std::unique_ptr<BucketFeed>> feeds;
   std::vector<Feed*> order;
@@ -362,10 +394,34 @@ Result<bool> scan_day(const Store::Impl& impl, const std::vector<Store::Impl::Bu
     feeds.push_back(std::make_unique<BucketFeed>(b, context));
     order.push_back(feeds.back().get());
   }
-  auto more = merge(order, context, visit);
+  auto end = merge(order, context, collect);
   for (auto& f : feeds)
     if (!f->status().ok()) return std::unexpected(status_error(f->status(), "scan"));
-  return more;
+  return end;
+}
+
+// Scans one day's buckets, a page at a time (see kPageRecords). Returns false when the
+// visitor stopped the scan. A record a purge destroys between two pages is not seen.
+Result<bool> scan_day(const Store::Impl& impl, const std::vector<Store::Impl::BucketId>& ids, ScanContext& context,
+                      const Visitor& visit) {
+  std::vector<Event> page;
+  ScanContext page_context = context;
+  bool first = true;
+  while (true) {
+    page.clear();
+    page_context.last_taken.reset();
+    auto end = scan_page(impl, ids, page_context, page);
+    if (!end) return std::unexpected(end.error());
+    if (first) context.stats.buckets += ids.size();
+    first = false;
+    for (auto& e : page)
+      if (!visit(e)) return false;
+    if (*end != MergeEnd::paused || !page_context.last_taken) return true;
+    // The next page starts just past the last record taken.
+    RecordKey at = *page_context.last_taken;
+    if (context.q.reverse) page_context.upper = at;
+    else page_context.lower = RecordKey{at.time_us, at.id + 1};
+  }
 }
 
 // A day scanned ahead by the helper thread: its matches wait here, a bounded number at
