@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "ingest/event_builder.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/writer.h"
 
 namespace boost::asio {
@@ -37,12 +38,13 @@ struct ListenerCounters {
 
 class Listeners {
  public:
-  // Binds every configured UDP, TCP, TLS and RELP address (port 0 picks a free one). Errors:
+  // Binds every configured UDP, TCP, TLS and RELP address (port 0 picks a free one), or
+  // takes the socket `inherited` holds for it (socket activation). Errors:
   // io naming the address that could not be bound; invalid_argument naming the TLS
   // certificate, key or CA file that could not be loaded.
   [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(
       boost::asio::io_context& io, const config::Config& config,
-      std::shared_ptr<const EventBuilder> builder, Writer& writer);
+      std::shared_ptr<const EventBuilder> builder, Writer& writer, InheritedSockets* inherited = nullptr);
   ~Listeners();
 
   // "udp 127.0.0.1:40123", "tcp 127.0.0.1:40124", "tls ...": what was actually bound.

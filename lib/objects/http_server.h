@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/writer.h"
 #include "retention/policy.h"
 #include "store/meta.h"
@@ -36,6 +37,7 @@ struct HttpContext {
   std::function<std::string()> metrics;  // Prometheus text for GET /metrics
   std::size_t max_concurrent_uploads = 8;
   int idle_timeout_seconds = 30;
+  ingest::InheritedSockets* inherited = nullptr;  // socket activation: taken instead of binding
 };
 
 struct HttpCounters {

@@ -17,6 +17,7 @@
 #include "api/service.h"
 #include "ingest/classifier.h"
 #include "ingest/event_builder.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/listeners.h"
 #include "ingest/writer.h"
 #include "objects/http_server.h"
@@ -127,6 +128,8 @@ ingest::Writer::Observer case_observer(retention::Cases& cases, const PolicyHold
 
 int run_daemon(std::shared_ptr<const config::Config> config, const std::string& config_path) {
   auto log = spdlog::get("daemon");
+  // Taken before anything else runs, as sd_listen_fds(3) asks; empty outside systemd.
+  auto inherited = ingest::InheritedSockets::from_environment();
   auto meta = store::MetaStore::open(config->daemon.state_dir);
   if (!meta) {
     log->critical("cannot open the metadata store: {}", meta.error().message);
@@ -168,7 +171,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     return 1;
   }
   asio::io_context io(1);
-  auto listeners = ingest::Listeners::start(io, *config, *builder, writer);
+  auto listeners = ingest::Listeners::start(io, *config, *builder, writer, &inherited);
   if (!listeners) {
     log->critical("{}", listeners.error().message);
     return 1;
@@ -207,6 +210,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.writer = &writer;
     http_context.meta = meta_store;
     http_context.metrics = [&metric_sources] { return render_metrics(metric_sources); };
+    http_context.inherited = &inherited;
     auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
     if (!started) {
       log->critical("{}", started.error().message);
@@ -219,6 +223,12 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   if (http) endpoints.push_back(http->endpoint());
   write_endpoints(config->daemon.state_dir, endpoints, config->listen.control);
   for (const auto& e : endpoints) log->info("listening on {}", e);
+  if (inherited.size() > 0)
+    log->info("socket activation: {} of {} passed sockets serve [listen]", inherited.taken(), inherited.size());
+  // systemd keeps its copy open, so a sender to such an address would wait on a backlog
+  // nobody accepts; say which unit line to remove or which listener to configure.
+  for (const auto& s : inherited.close_unclaimed())
+    log->warn("the socket unit passes {}, but [listen] names no listener there: not served", s);
   log->info("control socket {}; state in {}", config->listen.control, config->daemon.state_dir);
 
   SystemdNotifier systemd;
