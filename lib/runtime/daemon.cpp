@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -21,6 +20,7 @@
 #include "ingest/listeners.h"
 #include "ingest/writer.h"
 #include "objects/http_server.h"
+#include "runtime/log_sink.h"
 #include "runtime/metrics.h"
 #include "runtime/systemd_notify.h"
 #include "retention/cases.h"
@@ -36,9 +36,7 @@ namespace hokan::runtime {
 namespace asio = boost::asio;
 
 void setup_logging(const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  // Under systemd the journal adds its own timestamps.
-  sink->set_pattern(std::getenv("JOURNAL_STREAM") ? "%n: %l: %v" : "%Y-%m-%d %H:%M:%S.%e %n %l: %v");
+  auto sink = make_log_sink();
   for (const char* name : {"daemon", "ingest", "store", "api", "retention"}) {
     if (spdlog::get(name)) continue;
     auto logger = std::make_shared<spdlog::logger>(name, sink);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Socket activation as hokand.socket does it, with systemd's own systemd-socket-activate:
 # hokand takes the UDP and TCP sockets it is handed instead of binding them (a datagram
-# sent before hokand even ran is stored), binds by itself what it is not handed, and
-# says which handed socket serves no listener. As root, also the point of it all: an
+# sent before hokand even ran is stored), binds by itself what it is not handed, says
+# which handed socket serves no listener, and, with $JOURNAL_STREAM naming its stderr,
+# prefixes each log line with its syslog priority. As root, also the point of it all: an
 # unprivileged hokand with no capabilities serves a privileged port it could not bind.
 source "$(dirname "$0")/lib.sh"
 command -v systemd-socket-activate >/dev/null || { echo "systemd-socket-activate missing: run tools/install-deps" >&2; exit 1; }
@@ -51,12 +52,15 @@ TOML
 )
 # The UDP and first TCP listener are handed over; the second TCP listener (port 0) is not.
 sed -i -e "s/^udp = .*/udp = [\"127.0.0.1:$udp\"]/" -e "s/^tcp = .*/tcp = [\"127.0.0.1:$tcp\", \"127.0.0.1:0\"]/" "$config"
+# As systemd tells a service its stderr is the journal: that file's device and inode.
+touch "$WORK/hokand.log"
+journal_stream=$(stat -c '%d:%i' "$WORK/hokand.log")
 
 # One activator per socket type (--datagram applies to all its -l): the outer hands its
 # UDP socket to the inner, which adds two TCP sockets and execs hokand, all in one PID.
 systemd-socket-activate --datagram -l "127.0.0.1:$udp" -- \
   systemd-socket-activate -l "127.0.0.1:$tcp" -l "127.0.0.1:$stray" -- \
-  "$HOKAND" --config "$config" >> "$WORK/hokand.log" 2>&1 &
+  env JOURNAL_STREAM="$journal_stream" "$HOKAND" --config "$config" >> "$WORK/hokand.log" 2>&1 &
 HOKAND_PID=$!
 wait_bound -Hlun "$udp"
 # This datagram wakes the activators; hokand reads it from the socket it inherits.
@@ -78,7 +82,16 @@ expect_eq "message over hokand's own socket" 3 "$(wait_count 3 --app activation)
 
 log=$(cat "$WORK/hokand.log")
 expect_contains "summary" "socket activation: 2 of 3 passed sockets serve [listen]" "$log"
-expect_contains "stray socket named" "daemon warning: the socket unit passes stream 127.0.0.1:$stray, but [listen] names no listener there" "$log"
+expect_contains "stray socket named" "<4>daemon: warning: the socket unit passes stream 127.0.0.1:$stray, but [listen] names no listener there" "$log"
+expect_contains "info priority for the journal" "<6>daemon: info: listening on udp 127.0.0.1:$udp" "$log"
+# (The activators log to the same stderr, without priorities.)
+unprefixed=$(grep -E '(daemon|ingest|store|api|retention): ' "$WORK/hokand.log" | grep -v '^<[0-7]>' || true)
+expect_eq "every hokand line carries a priority" "" "$unprefixed"
+# A stderr that is not the one $JOURNAL_STREAM names gets timestamps, not priorities.
+printf '[daemon]\nstate_dir = "/proc/no-such-dir"\n[listen]\ncontrol = "%s/other.sock"\n' "$WORK" > "$WORK/unwritable.toml"
+out=$(JOURNAL_STREAM=1:1 "$HOKAND" --config "$WORK/unwritable.toml" 2>&1 || true)
+[[ "$out" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}\ .*daemon\ critical:\ cannot\ open ]] && pass ||
+  fail "not the journal: expected a timestamped line, got [$out]"
 stop_hokand
 
 # The privileged port: root binds it, as systemd does for hokand.socket, and hokand runs
