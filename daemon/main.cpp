@@ -15,6 +15,7 @@ void usage(FILE* to) {
       "usage: hokand [--config FILE]\n"
       "       hokand --check-config FILE\n"
       "       hokand --print-default-config\n"
+      "       hokand --version\n"
       "Without --config, hokand runs on the embedded default: loopback listeners,\n"
       "state under ./var.\n",
       to);
@@ -33,6 +34,9 @@ int main(int argc, char** argv) {
     } else if (arg == "--print-default-config") {
       std::fwrite(hokan::config::embedded_default_text().data(), 1,
                   hokan::config::embedded_default_text().size(), stdout);
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("hokand %s\n", HOKAN_VERSION);
       return 0;
     } else if (arg == "--help" || arg == "-h") {
       usage(stdout);

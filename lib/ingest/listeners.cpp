@@ -114,6 +114,7 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
   bool stopped = false;
   std::vector<std::string> endpoints;
   std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
+  InheritedSockets* inherited = nullptr;  // sockets systemd bound for us, taken first
 
   Impl(asio::io_context& io_, Writer& writer_, std::size_t max_bytes)
       : io(io_), writer(writer_), max_message_bytes(max_bytes) {}
@@ -320,7 +321,9 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
     if (ec) return fail(Errc::invalid_argument, kind + " " + text + ": " + ec.message());
     auto acceptor = std::make_unique<tcp::acceptor>(io);
     tcp::endpoint ep(address, hp->second);
-    if (acceptor->open(ep.protocol(), ec); !ec) {
+    if (auto fd = inherited ? inherited->take(kind, text) : std::nullopt) {
+      acceptor->assign(fd->v6 ? tcp::v6() : tcp::v4(), fd->fd, ec);
+    } else if (acceptor->open(ep.protocol(), ec); !ec) {
       acceptor->set_option(asio::socket_base::reuse_address(true), ec);
       acceptor->bind(ep, ec);
       if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
@@ -336,10 +339,11 @@ Listeners::~Listeners() { stop(); }
 
 Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const config::Config& config,
                                                     std::shared_ptr<const EventBuilder> builder, Writer& writer,
-                                                    std::size_t max_connections) {
+                                                    std::size_t max_connections, InheritedSockets* inherited) {
   auto impl = std::make_shared<Impl>(io, writer, config.storage.max_message_bytes);
   impl->builder = std::move(builder);
   impl->idle_timeout = std::chrono::seconds(config.listen.idle_timeout_seconds);
+  impl->inherited = inherited;
   auto log_exception = core::log_exceptions(impl->log, "listener");
   for (const auto& text : config.listen.udp) {
     auto hp = split_host_port(text);
@@ -349,7 +353,9 @@ Result<std::unique_ptr<Listeners>> Listeners::start(asio::io_context& io, const 
     if (ec) return fail(Errc::invalid_argument, "udp " + text + ": " + ec.message());
     auto socket = std::make_unique<udp::socket>(io);
     udp::endpoint ep(address, hp->second);
-    if (socket->open(ep.protocol(), ec); !ec) {
+    if (auto fd = inherited ? inherited->take("udp", text) : std::nullopt) {
+      socket->assign(fd->v6 ? udp::v6() : udp::v4(), fd->fd, ec);
+    } else if (socket->open(ep.protocol(), ec); !ec) {
       socket->set_option(asio::socket_base::receive_buffer_size(8 << 20), ec);
       socket->bind(ep, ec);
     }

@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "ingest/event_builder.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/writer.h"
 
 namespace boost::asio {
@@ -43,14 +44,16 @@ struct ConnectionStats {
 
 class Listeners {
  public:
-  // Binds every configured UDP, TCP, TLS and RELP address (port 0 picks a free one), with
-  // at most `max_connections` open per stream listener ([listen] max_connections, as
-  // the descriptor limit allows) and [listen] idle_timeout. Errors: io naming the
-  // address that could not be bound; invalid_argument naming the TLS certificate, key or
-  // CA file that could not be loaded.
+  // Binds every configured UDP, TCP, TLS and RELP address (port 0 picks a free one), or
+  // takes the socket `inherited` holds for it (socket activation), with at most
+  // `max_connections` open per stream listener ([listen] max_connections, as the
+  // descriptor limit allows) and [listen] idle_timeout. Errors: io naming the address
+  // that could not be bound; invalid_argument naming the TLS certificate, key or CA file
+  // that could not be loaded.
   [[nodiscard]] static Result<std::unique_ptr<Listeners>> start(
       boost::asio::io_context& io, const config::Config& config,
-      std::shared_ptr<const EventBuilder> builder, Writer& writer, std::size_t max_connections);
+      std::shared_ptr<const EventBuilder> builder, Writer& writer, std::size_t max_connections,
+      InheritedSockets* inherited = nullptr);
   ~Listeners();
 
   // "udp 127.0.0.1:40123", "tcp 127.0.0.1:40124", "tls ...": what was actually bound.

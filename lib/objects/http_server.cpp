@@ -447,7 +447,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io, cons
   auto ip = asio::ip::make_address(hp->first, ec);
   if (ec) return fail(Errc::invalid_argument, "http " + address + ": " + ec.message());
   tcp::endpoint ep(ip, hp->second);
-  if (impl->acceptor.open(ep.protocol(), ec); !ec) {
+  if (auto fd = impl->ctx.inherited ? impl->ctx.inherited->take("http", address) : std::nullopt) {
+    impl->acceptor.assign(fd->v6 ? tcp::v6() : tcp::v4(), fd->fd, ec);
+  } else if (impl->acceptor.open(ep.protocol(), ec); !ec) {
     impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
     impl->acceptor.bind(ep, ec);
     if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);

@@ -20,6 +20,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/writer.h"
 #include "retention/policy.h"
 #include "store/meta.h"
@@ -46,6 +47,7 @@ struct HttpContext {
   uint64_t upload_min_rate = 16 * 1024;  // bytes/s on average after a 10 s grace; 0: none
   // Why nothing can be stored now (a full disk), for /healthz; nothing when all is well.
   std::function<std::optional<std::string>()> trouble;
+  ingest::InheritedSockets* inherited = nullptr;  // socket activation: taken instead of binding
 };
 
 struct HttpCounters {

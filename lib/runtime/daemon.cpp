@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -17,9 +16,11 @@
 #include "api/service.h"
 #include "ingest/classifier.h"
 #include "ingest/event_builder.h"
+#include "ingest/inherited_sockets.h"
 #include "ingest/listeners.h"
 #include "ingest/writer.h"
 #include "objects/http_server.h"
+#include "runtime/log_sink.h"
 #include "runtime/metrics.h"
 #include "runtime/resources.h"
 #include "runtime/systemd_notify.h"
@@ -37,9 +38,7 @@ namespace hokan::runtime {
 namespace asio = boost::asio;
 
 void setup_logging(const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-  // Under systemd the journal adds its own timestamps.
-  sink->set_pattern(std::getenv("JOURNAL_STREAM") ? "%n: %l: %v" : "%Y-%m-%d %H:%M:%S.%e %n %l: %v");
+  auto sink = make_log_sink();
   for (const char* name : {"daemon", "ingest", "store", "api", "retention"}) {
     if (spdlog::get(name)) continue;
     auto logger = std::make_shared<spdlog::logger>(name, sink);
@@ -129,6 +128,8 @@ ingest::Writer::Observer case_observer(retention::Cases& cases, const PolicyHold
 
 int run_daemon(std::shared_ptr<const config::Config> config, const std::string& config_path) {
   auto log = spdlog::get("daemon");
+  // Taken before anything else runs, as sd_listen_fds(3) asks; empty outside systemd.
+  auto inherited = ingest::InheritedSockets::from_environment();
   SystemdNotifier systemd;
   auto descriptors = plan_descriptors(*config);
   uint64_t reserve = reserve_bytes(*config, config->daemon.state_dir);
@@ -185,7 +186,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     return 1;
   }
   asio::io_context io(1);
-  auto listeners = ingest::Listeners::start(io, *config, *builder, writer, descriptors.connections);
+  auto listeners = ingest::Listeners::start(io, *config, *builder, writer, descriptors.connections, &inherited);
   if (!listeners) {
     log->critical("{}", listeners.error().message);
     return 1;
@@ -232,6 +233,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.trouble = [&writer] { return writer.trouble(); };
     http_context.max_connections = descriptors.connections;
     http_context.upload_min_rate = config->listen.upload_min_rate;
+    http_context.inherited = &inherited;
     auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
     if (!started) {
       log->critical("{}", started.error().message);
@@ -244,6 +246,12 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   if (http) endpoints.push_back(http->endpoint());
   write_endpoints(config->daemon.state_dir, endpoints, config->listen.control);
   for (const auto& e : endpoints) log->info("listening on {}", e);
+  if (inherited.size() > 0)
+    log->info("socket activation: {} of {} passed sockets serve [listen]", inherited.taken(), inherited.size());
+  // systemd keeps its copy open, so a sender to such an address would wait on a backlog
+  // nobody accepts; say which unit line to remove or which listener to configure.
+  for (const auto& s : inherited.close_unclaimed())
+    log->warn("the socket unit passes {}, but [listen] names no listener there: not served", s);
   log->info("control socket {}; state in {}", config->listen.control, config->daemon.state_dir);
 
   systemd.ready("listening on " + std::to_string(endpoints.size()) + " endpoints");

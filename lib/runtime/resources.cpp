@@ -58,7 +58,9 @@ uint64_t reserve_bytes(const config::Config& config, const std::string& state_di
 }
 
 bool wait_for_space(const std::string& state_dir, uint64_t needed, const SystemdNotifier& systemd) {
-  if (filesystem_of(state_dir).free >= needed) return true;
+  // A filesystem that reports no size (proc, or statvfs failing) is not waited on: opening
+  // the stores will say what is wrong with it.
+  if (auto fs = filesystem_of(state_dir); fs.size == 0 || fs.free >= needed) return true;
   auto log = spdlog::get("daemon");
   sigset_t stop;
   sigemptyset(&stop);
@@ -70,7 +72,7 @@ bool wait_for_space(const std::string& state_dir, uint64_t needed, const Systemd
   bool stopped = false;
   while (true) {
     auto fs = filesystem_of(state_dir);
-    if (fs.free >= needed) break;
+    if (fs.size == 0 || fs.free >= needed) break;
     std::string status = "waiting for disk space: " + std::to_string(fs.free >> 20) + " MiB free on the filesystem of " +
                          state_dir + ", " + std::to_string(needed >> 20) + " MiB needed to open the stores";
     if (std::chrono::steady_clock::now() - logged > std::chrono::minutes(1)) {
