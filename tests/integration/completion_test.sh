@@ -72,7 +72,7 @@ categories=$("$HOKANCTL" --socket "$WORK/hokan.sock" categories)
 expect_contains "the daemon names its categories" "cctv" "$categories"
 expect_eq "categories from the daemon" "$(sort <<<"$categories")" \
   "$(complete_line "$HOKANCTL" --socket "$WORK/hokan.sock" query --category '')"
-offers "object get category" "cctv" "$HOKANCTL" --socket "$WORK/hokan.sock" object get 
+offers "object get category" "cctv" "$HOKANCTL" --socket "$WORK/hokan.sock" object get ''
 expect_eq "and nothing printed" "" "$(cat "$WORK/complete.err")"
 stop_hokand
 expect_eq "daemon gone: no categories" "" "$(complete_line "$HOKANCTL" --socket "$WORK/hokan.sock" query --category '')"
