@@ -53,8 +53,8 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f\n", ($14 + $15) / hz }'
 # Peak resident set of a live process, MB (VmHWM).
 peak_rss_mb() { awk '/^VmHWM/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-now_s() { date +%s.%N; }
-since() { awk -v a="$(now_s)" -v b="$1" 'BEGIN { printf "%.3f\n", a - b }'; }
+now_s() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$EPOCHREALTIME" -v b="$1" 'BEGIN { printf "%.3f\n", a - b }'; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
 # ratio A B: A/B with 2 decimals (0 when B is 0).
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f\n", (b > 0 ? a / b : 0) }'; }
@@ -103,54 +103,63 @@ start_hokand() {
   t0=$(now_s)
   start_receiver "$rus" "$OUT/hokand.stderr" "$bin" --config "$conf"
   HOKAN_PORT=""
-  for i in $(seq 1 $((limit * 50))); do
+  for i in $(seq 1 $((limit * 100))); do
     if [ -s "$state/endpoints" ] && [ -S "$state/hokan.sock" ]; then
       HOKAN_PORT=$(awk '$1 == "tcp" { n = split($2, a, ":"); print a[n]; exit }' "$state/endpoints")
       [ -n "$HOKAN_PORT" ] && break
     fi
     kill -0 "$SRV_PID" 2>/dev/null || break
-    sleep 0.02
+    nap 0.01
   done
   READY_S=$(since "$t0")
   [ -n "$HOKAN_PORT" ] || { echo "hokand did not become ready (see $OUT/hokand.stderr)" >&2; return 1; }
 }
 
-# wait_written HOKANCTL SOCKET N [STALL_S]: polls `hokanctl status` every 0.1 s until
-# it has written N records, or nothing changed for STALL_S s (default 30). Prints
-# "written seconds_until_99.9%_of_N" (seconds from $T0, a now_s stamp).
+# The wait loops below run beside the receiver on the same 2 cores, so they fork as
+# little as they can: bash's own clock ($EPOCHREALTIME), a read with a timeout for a
+# sleep, and one process per poll (hokanctl status, or stat). POLL s between polls.
+POLL=${POLL:-0.2}
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" || :; }
+us() { local t=$EPOCHREALTIME; echo "${t/./}"; }  # for a stamp outside a loop
+
+# wait_written HOKANCTL SOCKET N [STALL_S]: polls `hokanctl status` until it has written
+# N records, or nothing changed for STALL_S s (default 30). Prints "written
+# seconds_until_99.9%_of_N" (seconds from $T0, a now_s stamp).
 wait_written() {
-  local ctl=$1 sock=$2 want=$3 stall=${4:-30} w last=-1 tl t t999=""
-  tl=$(now_s)
+  local ctl=$1 sock=$2 want=$3 stall=${4:-30} w=0 last=-1 out t tl t999=""
+  tl=${EPOCHREALTIME/./}
   while :; do
-    w=$("$ctl" --socket "$sock" status 2>/dev/null | jq -r .written 2>/dev/null); w=${w:-0}
-    t=$(now_s)
+    out=$("$ctl" --socket "$sock" status 2>/dev/null)
+    if [[ $out =~ \"written\":([0-9]+) ]]; then w=${BASH_REMATCH[1]}; else w=0; fi
+    t=${EPOCHREALTIME/./}
     [ -z "$t999" ] && [ "$w" -ge $((want - want / 1000)) ] && t999=$t
     [ "$w" -ge "$want" ] && break
     if [ "$w" != "$last" ]; then last=$w; tl=$t; fi
-    awk -v a="$t" -v b="$tl" -v s="$stall" 'BEGIN { exit !(a - b >= s) }' && break
-    sleep 0.1
+    [ $((t - tl)) -ge $((stall * 1000000)) ] && break
+    nap "$POLL"
   done
-  echo "$w $(awk -v a="${t999:-$t}" -v b="$T0" 'BEGIN { printf "%.3f", a - b }')"
+  echo "$w $(awk -v a="${t999:-$t}" -v b="$T0" 'BEGIN { printf "%.3f", a / 1e6 - b }')"
 }
 
-# wait_file_lines FILE N [STALL_S]: polls FILE's size every 0.1 s until it stopped
-# growing for 1.5 s and holds N lines, or nothing changed for STALL_S s (default 30).
-# Counting lines is costly, so it counts only once the size is still. Prints
-# "lines seconds_until_99.9%_of_the_final_bytes" (from $T0).
+# wait_file_lines FILE N [STALL_S]: polls FILE's size until it stopped growing for 1.5 s
+# and holds N lines, or nothing changed for STALL_S s (default 30). Counting lines is
+# costly, so it counts only once the size is still. Prints "lines
+# seconds_until_99.9%_of_the_final_bytes" (from $T0).
 wait_file_lines() {
-  local f=$1 want=$2 stall=${3:-30} s last=-1 tl t lines=0
-  : > "$OUT/size.samples"
-  tl=$(now_s)
+  local f=$1 want=$2 stall=${3:-30} s last=-1 t tl lines=0 samples=()
+  tl=${EPOCHREALTIME/./}
   while :; do
-    s=$(stat -c %s "$f" 2>/dev/null || echo 0); t=$(now_s); echo "$t $s" >> "$OUT/size.samples"
+    s=$(stat -c %s "$f" 2>/dev/null) || s=0
+    t=${EPOCHREALTIME/./}; samples+=("$t $s")
     if [ "$s" != "$last" ]; then last=$s; tl=$t; fi
-    if awk -v a="$t" -v b="$tl" 'BEGIN { exit !(a - b >= 1.5) }'; then
-      lines=$(wc -l < "$f" 2>/dev/null || echo 0)
+    if [ $((t - tl)) -ge 1500000 ]; then
+      lines=$(wc -l < "$f" 2>/dev/null) || lines=0
       [ "$lines" -ge "$want" ] && break
-      awk -v a="$t" -v b="$tl" -v s="$stall" 'BEGIN { exit !(a - b >= s) }' && break
+      [ $((t - tl)) -ge $((stall * 1000000)) ] && break
     fi
-    sleep 0.1
+    nap "$POLL"
   done
-  local tend; tend=$(awk -v f="$last" '$2 >= 0.999 * f { print $1; exit }' "$OUT/size.samples")
-  echo "$lines $(awk -v a="${tend:-$tl}" -v b="$T0" 'BEGIN { printf "%.3f", a - b }')"
+  local tend; tend=$(printf '%s\n' "${samples[@]}" | awk -v f="$last" '$2 >= 0.999 * f { print $1; exit }')
+  echo "$lines $(awk -v a="${tend:-$tl}" -v b="$T0" 'BEGIN { printf "%.3f", a / 1e6 - b }')"
 }
