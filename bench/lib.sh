@@ -131,7 +131,7 @@ wait_written() {
   tl=${EPOCHREALTIME/./}
   while :; do
     out=$("$ctl" --socket "$sock" status 2>/dev/null)
-    if [[ $out =~ \"written\":([0-9]+) ]]; then w=${BASH_REMATCH[1]}; else w=0; fi
+    if [[ $out =~ \"written\":[[:space:]]*([0-9]+) ]]; then w=${BASH_REMATCH[1]}; else w=0; fi
     t=${EPOCHREALTIME/./}
     [ -z "$t999" ] && [ "$w" -ge $((want - want / 1000)) ] && t999=$t
     [ "$w" -ge "$want" ] && break
