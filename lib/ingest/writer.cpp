@@ -147,6 +147,7 @@ bool Writer::attempt(std::vector<store::Event>& batch, bool privileged, Acks& ac
     return true;
   }
   auto& failure = outcome->error();
+  failure_text = failure.error.message;
   observe(failure.written, observers);
   if (!passing(failure.error.code) && failure.failed > 0) {
     // This bucket's events cannot go in whatever we wait for: give them up, say so, and
@@ -173,7 +174,7 @@ void Writer::run() {
   std::chrono::milliseconds retry_delay = kFirstRetry;
   Clock::time_point retry_at{};
   std::string last_trouble;
-  Clock::time_point trouble_logged{};
+  Clock::time_point trouble_logged{}, urgent_logged{};
   std::vector<store::Event> batch;
   Acks waiting;  // acknowledgements owed after the next sync
   while (true) {
@@ -236,7 +237,10 @@ void Writer::run() {
       }
       if (!in && !batch.empty()) {
         // Nobody is told these went in: their waiters refuse what they were to audit.
-        if (logger) logger->error("{} urgent (audit) records not written: {}", batch.size(), last_trouble);
+        if (logger && Clock::now() - urgent_logged > kTroubleLogEvery) {
+          logger->error("{} urgent (audit) records not written: {}", batch.size(), failure_text);
+          urgent_logged = Clock::now();
+        }
         for (auto& ack : acks) ack(false);
         acks.clear();
       }
@@ -286,8 +290,9 @@ void Writer::run() {
         refused_acks = std::move(acks);
         retry_at = Clock::now() + retry_delay;
         retry_delay = std::min<std::chrono::milliseconds>(retry_delay * 2, kMaxRetry);
-        auto why = store_.space().full ? std::string("disk full") : std::string("store refuses writes");
-        std::string trouble = why + ": " + std::to_string(refused.size()) + " events wait to be written";
+        auto space = store_.space();
+        std::string trouble = (space.full ? std::string("disk full") : std::string("store refuses writes")) + ": " +
+                              std::to_string(refused.size()) + " events wait to be written (" + failure_text + ")";
         set_trouble(trouble);
         if (logger && (trouble.substr(0, 9) != last_trouble.substr(0, 9) || Clock::now() - trouble_logged > kTroubleLogEvery)) {
           logger->error("{}; retrying (nothing is dropped; senders are held back)", trouble);

@@ -103,6 +103,7 @@ class Writer {
   bool attempt(std::vector<store::Event>& batch, bool privileged, Acks& acks, const std::vector<Observer>& observers);
   void observe(const std::vector<store::Event>& written, const std::vector<Observer>& observers);
   void set_trouble(std::optional<std::string> why);
+  std::string failure_text;  // the store's last refusal (writer thread only)
 
   store::Store& store_;
   store::SyncMode sync_;

@@ -97,6 +97,7 @@ class BucketObjectUpload : public ObjectUpload {
       return std::unexpected(status_error(s, "write " + bucket_->path));
     }
     ++chunks_;
+    bucket_->unflushed.fetch_add(bytes.size(), std::memory_order_relaxed);
     return {};
   }
   const Store::Impl& impl_;

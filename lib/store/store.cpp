@@ -6,6 +6,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <rocksdb/listener.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -226,11 +227,27 @@ Result<uint64_t> Store::Impl::next_id() {
   return ids.next();
 }
 
+namespace {
+// Tells the store when a flush turned memtable bytes into tables, so that what is still
+// to be flushed — and will take disk space when it is — stays known.
+class FlushListener : public rocksdb::EventListener {
+ public:
+  explicit FlushListener(const Store::Impl& impl) : impl_(impl) {}
+  void OnFlushCompleted(rocksdb::DB* db, const rocksdb::FlushJobInfo& info) override {
+    impl_.flushed(db->GetName(), info.table_properties.raw_key_size + info.table_properties.raw_value_size);
+  }
+
+ private:
+  const Store::Impl& impl_;
+};
+}  // namespace
+
 void Store::Impl::configure_rocksdb() {
   block_cache = rocksdb::NewLRUCache(64 << 20);
   // All buckets share one memtable budget, so many open days cost no more memory.
   write_buffers = std::make_shared<rocksdb::WriteBufferManager>(256 << 20, block_cache);
   auto& o = db_options;
+  o.listeners.push_back(std::make_shared<FlushListener>(*this));
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.write_buffer_manager = write_buffers;
@@ -383,9 +400,25 @@ Store::Space Store::Impl::space_now(bool fresh) const {
   }
   Store::Space sp = cached_space;
   sp.reserve = options.reserve_bytes;
-  sp.pending = write_buffers ? write_buffers->memory_usage() : 0;
+  sp.pending = unflushed_bytes();
   sp.full = sp.free < sp.reserve + sp.pending;
   return sp;
+}
+
+uint64_t Store::Impl::unflushed_bytes() const {
+  std::lock_guard lock(mutex);
+  uint64_t total = 0;
+  for (const auto& [id, b] : open_buckets) total += b->unflushed.load(std::memory_order_relaxed);
+  return total;
+}
+
+void Store::Impl::flushed(const std::string& path, uint64_t bytes) const {
+  std::lock_guard lock(mutex);
+  for (const auto& [id, b] : open_buckets) {
+    if (b->path != path) continue;
+    uint64_t now = b->unflushed.load(std::memory_order_relaxed);
+    b->unflushed.store(now > bytes ? now - bytes : 0, std::memory_order_relaxed);
+  }
 }
 
 Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
@@ -393,7 +426,7 @@ Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
   uint64_t reserve = privileged ? options.reserve_bytes / 2 : options.reserve_bytes;
   auto sp = space_now();
   if (sp.free >= reserve + sp.pending + bytes) return {};
-  if (sp.pending > (1u << 20) && sp.free > sp.pending) {
+  if (sp.pending > 0 && sp.free > sp.pending) {
     // Flushing turns the memtables' WAL into compressed tables and frees the WAL: the
     // space they were counted for mostly comes back.
     std::vector<std::shared_ptr<Bucket>> open;
@@ -406,7 +439,9 @@ Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
       if (b->store.failed || b->dropped) continue;
       rocksdb::FlushOptions flush;
       flush.wait = true;
+      if (b->unflushed.load(std::memory_order_relaxed) == 0) continue;
       if (!b->store.db->Flush(flush, {b->store.records, b->store.index}).ok()) b->store.failed = true;
+      else b->unflushed.store(0, std::memory_order_relaxed);
     }
     sp = space_now(true);
     if (sp.free >= reserve + sp.pending + bytes) return {};

@@ -116,6 +116,9 @@ struct Bucket {
   BucketStats stats;       // under write_mutex
   seal::Head seal;         // under write_mutex: where the bucket's seal chain ends
   bool dropped = false;    // under write_mutex: a purge removed it; fetch the bucket again
+  // Bytes written to its memtables (through the WAL, or object chunks) and not yet
+  // flushed: what a flush will turn into tables, counted against the disk reserve.
+  std::atomic<uint64_t> unflushed{0};
 };
 
 // ids are reserved in blocks recorded in a small file, so a restart never reuses one
@@ -162,6 +165,10 @@ struct Store::Impl {
   // Free space on the state directory's filesystem, cached for a moment (statvfs on every
   // write batch would be wasted work); `fresh` reads it now.
   Store::Space space_now(bool fresh = false) const;
+  // Bytes written to open buckets' memtables and not yet flushed.
+  uint64_t unflushed_bytes() const;
+  // A flush finished in the instance at `path`: `bytes` of its memtables became tables.
+  void flushed(const std::string& path, uint64_t bytes) const;
   // Errors: no_space when `bytes` more would eat into the reserve (half of it for
   // privileged writes), counting what the memtables will take when they flush — after
   // flushing them once to turn WAL into compressed tables, when that helps.

@@ -128,6 +128,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     BucketStats after = merged(b.stats, delta);
     batch.Put(db.index, kStatsKey, encode_stats(after));
     auto s = db.db->Write(wo, &batch);
+    uint64_t written = batch.GetDataSize();
     batch.Clear();
     if (!s.ok()) {
       // RocksDB must not be asked to sync or flush a WAL that failed a write: the bucket
@@ -137,6 +138,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     }
     b.stats = after;
     b.seal = head;
+    b.unflushed.fetch_add(written, std::memory_order_relaxed);
     return {};
   }
 }

@@ -10,6 +10,11 @@
 //   control_client SOCKET stall REQUEST  sends REQUEST, reads one frame, prints it and
 //                                        then reads nothing more until killed
 //   control_client SOCKET header-only    sends 4 of a frame's bytes and waits
+//   control_client - tcp-hold HOST PORT N  opens N idle TCP connections, prints how many
+//                                        it opened, and holds them until killed
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -112,6 +117,25 @@ int main(int argc, char** argv) {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
     if (!write_all(fd, frame(argv[3]))) return 3;
     std::printf("%s\n", read_frame(fd).c_str());
+    std::fflush(stdout);
+    while (true) ::pause();
+  }
+  if (mode == "tcp-hold" && argc == 6) {
+    rlimit lim{};
+    ::getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(std::stoi(argv[4])));
+    ::inet_pton(AF_INET, argv[3], &addr.sin_addr);
+    int opened = 0;
+    for (int i = 0; i < std::stoi(argv[5]); ++i) {
+      int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) break;
+      ++opened;
+    }
+    std::printf("%d\n", opened);
     std::fflush(stdout);
     while (true) ::pause();
   }
