@@ -9,11 +9,13 @@
 //   control_client SOCKET big N          a query with a grep of N bytes
 //   control_client SOCKET stall REQUEST  sends REQUEST, reads one frame, prints it and
 //                                        then reads nothing more until killed
-//   control_client SOCKET header-only    sends 4 of a frame's bytes and waits
+//   control_client SOCKET header-only [N] on N connections (1), sends 4 of a frame's bytes,
+//                                        then prints each connection's answer as it comes
 //   control_client - tcp-hold HOST PORT N  opens N idle TCP connections, prints how many
 //                                        it opened, and holds them until killed
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -140,9 +143,29 @@ int main(int argc, char** argv) {
     while (true) ::pause();
   }
   if (mode == "header-only") {
-    int fd = connect_to(socket);
-    if (!write_all(fd, std::string("\0\0\0\x64", 4))) return 3;
-    std::printf("%s\n", read_frame(fd).c_str());
+    int n = argc > 3 ? std::stoi(argv[3]) : 1;
+    std::vector<int> fds;
+    for (int i = 0; i < n; ++i) {
+      int fd = connect_to(socket);
+      (void)write_all(fd, std::string("\0\0\0\x64", 4));
+      fds.push_back(fd);
+    }
+    // Answers come in any order: read each as it is ready.
+    std::vector<pollfd> waiting;
+    for (int fd : fds) waiting.push_back({fd, POLLIN, 0});
+    while (!waiting.empty()) {
+      if (::poll(waiting.data(), waiting.size(), -1) < 0) return 3;
+      for (std::size_t i = 0; i < waiting.size();) {
+        if (waiting[i].revents) {
+          std::printf("%s\n", read_frame(waiting[i].fd).c_str());
+          std::fflush(stdout);
+          ::close(waiting[i].fd);
+          waiting.erase(waiting.begin() + static_cast<std::ptrdiff_t>(i));
+        } else {
+          ++i;
+        }
+      }
+    }
     return 0;
   }
   std::fprintf(stderr, "control_client: unknown mode %s\n", mode.c_str());

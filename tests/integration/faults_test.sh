@@ -154,7 +154,7 @@ name = "operation"
 retention = "3650d"
 TOML
 )
-sed -i 's/^control = .*/&\nhttp = "127.0.0.1:0"/' "$config"
+sed -i 's/^control = .*/&\nhttp = "127.0.0.1:0"\nidle_timeout = "2s"/' "$config"
 rm -rf "$WORK/state"
 # The writer made slow (a test-only knob), so that the UDP flood below overruns it.
 HOKAN_TEST_WRITE_DELAY_MS=30 start_hokand "$config"
@@ -176,6 +176,15 @@ expect_contains "the purge destroyed them" "access: destroyed 20000 records" "$(
 expect_eq "their bytes are gone" no "$(grep -r -a -q --exclude-dir=audit "$token" "$WORK/state" && echo yes || echo no)"
 echo "figures: stalled reader: purge now returned in $took s, 20000 records destroyed"
 stop_pid "$staller"
+
+# ---- A silent connection is closed after [listen] idle_timeout -----------------------
+sleep 30 | socat -t 1 - "TCP:127.0.0.1:$TCP_PORT" &
+silent=$!; PEER_PIDS+=($silent)
+gone=no
+for i in $(seq 1 100); do kill -0 "$silent" 2>/dev/null || { gone=yes; break; }; sleep 0.1; done
+expect_eq "a silent connection is closed after the idle timeout" yes "$gone"
+[ "$(curl -s "$url/metrics" | awk '$1=="hokan_connections_closed_total{reason=\"idle\"}" {print $2}')" -ge 1 ] && pass ||
+  fail "the idle close was not counted"
 
 # ---- A UDP flood: every datagram is stored or counted ---------------------------------
 # Datagrams the kernel drops before any socket (the loopback backlog) belong to no

@@ -240,5 +240,19 @@ for i in $(seq 1 100); do
   [ -n "$outcome" ] && break; sleep 0.1
 done
 expect_contains "its outcome says it was cut short" "cut short" "$outcome"
+# 32 connections that send a frame's header and nothing more do not lock others out:
+# one uid gets 8 at once (the rest are told the daemon is busy), and each is cut off
+# after [listen] control_timeout.
+runuser -u hk-nobody -- "$CONTROL_CLIENT" "$WORK/hokan.sock" header-only 32 > "$WORK/lockers" 2>&1 &
+locker=$!; PEER_PIDS+=($locker)
+for i in $(seq 1 100); do [ "$(grep -c . "$WORK/lockers")" -ge 24 ] && break; sleep 0.1; done
+started=$(date +%s%N)
+expect_eq "hokanctl still answers beside 32 stuck connections" 0 "$(timeout 5 "$HOKANCTL" --socket "$WORK/hokan.sock" status >/dev/null; echo $?)"
+expect_eq "as another user too" 0 "$(as hk-inv status >/dev/null; echo $?)"
+# Each stuck one is answered once its control_timeout (10 s) has passed.
+for i in $(seq 1 250); do kill -0 "$locker" 2>/dev/null || break; sleep 0.1; done
+busy=$(grep -c "this user has too many control connections" "$WORK/lockers" || true)
+timed_out=$(grep -c "not sent within \[listen\] control_timeout" "$WORK/lockers" || true)
+expect_eq "one uid gets 8 connections, the rest are told why" "24 8" "$busy $timed_out"
 expect_eq "alive at the end" yes "$(alive)"
 finish
