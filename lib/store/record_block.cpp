@@ -8,6 +8,7 @@ namespace hokan::store::block {
 namespace {
 constexpr uint8_t kBlockVersion = 2;
 constexpr std::size_t kTrailerBytes = 9;
+constexpr std::size_t kMinEntryBytes = 3;  // a directory entry: three varints
 }  // namespace
 
 void Builder::add(codec::RecordKey key, std::string_view record) {
@@ -42,7 +43,12 @@ std::optional<std::pair<std::string_view, uint32_t>> Reader::payload_of(std::str
 }
 
 Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
-  auto bad = [] { return fail(Errc::corruption, "record block does not decode"); };
+  // A reader that failed holds no records, so nothing can index a half-read directory.
+  auto bad = [this] {
+    keys_.clear();
+    offsets_.clear();
+    return fail(Errc::corruption, "record block does not decode");
+  };
   keys_.clear();
   offsets_.clear();
   if (value.size() < kTrailerBytes || static_cast<uint8_t>(value.back()) != kBlockVersion) return bad();
@@ -50,7 +56,11 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   uint32_t directory_at = bytes::get_u32_le(trailer), count = bytes::get_u32_le(trailer + 4);
   if (directory_at > value.size() - kTrailerBytes || count == 0) return bad();
   payload_ = value.substr(0, directory_at);
-  bytes::Reader r(value.substr(directory_at, value.size() - kTrailerBytes - directory_at));
+  const std::string_view directory = value.substr(directory_at, value.size() - kTrailerBytes - directory_at);
+  // Each entry takes at least three bytes: a count the directory cannot hold is damage,
+  // and must not size the vectors below (an altered trailer would ask for 64 GiB).
+  if (count > directory.size() / kMinEntryBytes) return bad();
+  bytes::Reader r(directory);
   keys_.reserve(count);
   offsets_.reserve(count + 1);
   codec::RecordKey key = first;

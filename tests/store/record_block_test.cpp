@@ -80,5 +80,30 @@ TEST(RecordBlock, RejectsDamagedValues) {
   EXPECT_FALSE(reader.open(built.first, bad_version));
 }
 
+// Issue 9: one altered trailer made every query of its day die with std::bad_alloc, the
+// reader reserving room for the count it read. The count must fit the directory's bytes.
+TEST(RecordBlock, RejectsACountTheDirectoryCannotHold) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  block::Reader reader;
+  for (uint32_t count : {0xffffffffu, 1u << 28, 3u}) {
+    std::string altered = built.value;
+    const std::size_t at = altered.size() - 5;  // trailer: offset, count, version
+    for (int i = 0; i < 4; ++i) altered[at + i] = static_cast<char>(count >> (8 * i) & 0xff);
+    auto opened = reader.open(built.first, altered);
+    ASSERT_FALSE(opened) << count;
+    EXPECT_EQ(opened.error().code, Errc::corruption);
+  }
+}
+
+TEST(RecordBlock, AReaderThatFailedToOpenHoldsNoRecords) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  std::string altered = built.value;
+  altered[altered.size() - 10] = '\x7f';  // the last directory entry's length: past the payload
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  EXPECT_FALSE(reader.open(built.first, altered));
+  EXPECT_EQ(reader.size(), 0u);
+}
+
 }  // namespace
 }  // namespace hokan::store
