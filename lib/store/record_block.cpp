@@ -68,8 +68,8 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   offsets_.push_back(0);
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t dt = 0, did = 0, len = 0;
-    if (!r.varint(dt) || !r.varint(did) || !r.varint(len)) return bad();
-    key.time_us += bytes::unzigzag(dt);
+    if (!r.varint(dt) || !r.varint(did) || !r.varint(len) || !bytes::add_delta(key.time_us, dt))
+      return bad();
     key.id += static_cast<uint64_t>(bytes::unzigzag(did));
     offset += len;
     if (offset > payload_.size()) return bad();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -93,6 +94,16 @@ TEST(RecordBlock, RejectsACountTheDirectoryCannotHold) {
     ASSERT_FALSE(opened) << count;
     EXPECT_EQ(opened.error().code, Errc::corruption);
   }
+}
+
+TEST(RecordBlock, RejectsKeyTimesPastTheRangeOfTimes) {
+  auto built = build({{{0, 1}, "first"}, {{100, 2}, "second"}});
+  block::Reader reader;
+  const int64_t last = std::numeric_limits<int64_t>::max() - 100;
+  ASSERT_TRUE(reader.open({last, 1}, built.value));
+  auto opened = reader.open({last + 1, 1}, built.value);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, Errc::corruption);
 }
 
 TEST(RecordBlock, AReaderThatFailedToOpenHoldsNoRecords) {
