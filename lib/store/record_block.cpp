@@ -68,11 +68,14 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   offsets_.push_back(0);
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t dt = 0, did = 0, len = 0;
-    if (!r.varint(dt) || !r.varint(did) || !r.varint(len) || !bytes::add_delta(key.time_us, dt))
+    if (!r.varint(dt) || !r.varint(did) || !r.varint(len) || !bytes::add_delta(key.time_us, dt) ||
+        len > payload_.size() - offset)
       return bad();
     key.id += static_cast<uint64_t>(bytes::unzigzag(did));
+    // The block's key is its first record's, and records follow in ascending key order
+    // (lower_bound() and record_at() rely on both): anything else is damage.
+    if (i == 0 ? key != first : !(keys_.back() < key)) return bad();
     offset += len;
-    if (offset > payload_.size()) return bad();
     keys_.push_back(key);
     offsets_.push_back(static_cast<uint32_t>(offset));
   }
