@@ -102,7 +102,7 @@ Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out
   for (uint64_t b = 0; b < blocks; ++b) {
     uint64_t dt = 0, did = 0, n = 0;
     if (!r.varint(dt) || !r.varint(did) || !r.varint(n)) return fail(Errc::corruption, "truncated posting");
-    block.time_us += unzigzag(dt);
+    if (!bytes::add_delta(block.time_us, dt)) return fail(Errc::corruption, "posting time out of range");
     block.id += static_cast<uint64_t>(unzigzag(did));
     uint64_t ordinal = 0;
     for (uint64_t i = 0; i < n; ++i) {
@@ -154,7 +154,8 @@ Result<void> decode_event(std::string_view value, Event& e) {
   if (!r.byte(version) || version != kEventVersion) return bad();
   if (!r.varint(flags) || !r.varint(received_delta) || !r.byte(facility) || !r.byte(severity))
     return bad();
-  e.received_us = e.time_us + unzigzag(received_delta);
+  e.received_us = e.time_us;
+  if (!bytes::add_delta(e.received_us, received_delta)) return bad();
   e.facility = static_cast<int>(facility) - 1;
   e.severity = static_cast<int>(severity) - 1;
   e.malformed = flags & kMalformed;
@@ -184,8 +185,9 @@ Result<void> decode_event(std::string_view value, Event& e) {
   e.claimed_time_us.reset();
   if (flags & kClaimedTime) {
     uint64_t d = 0;
-    if (!r.varint(d)) return bad();
-    e.claimed_time_us = e.time_us + unzigzag(d);
+    int64_t claimed = e.time_us;
+    if (!r.varint(d) || !bytes::add_delta(claimed, d)) return bad();
+    e.claimed_time_us = claimed;
   }
   e.object_size = 0;
   e.object_marker = flags & kObject;

@@ -8,6 +8,7 @@ namespace hokan::store::block {
 namespace {
 constexpr uint8_t kBlockVersion = 2;
 constexpr std::size_t kTrailerBytes = 9;
+constexpr std::size_t kMinEntryBytes = 3;  // a directory entry: three varints
 }  // namespace
 
 void Builder::add(codec::RecordKey key, std::string_view record) {
@@ -42,7 +43,12 @@ std::optional<std::pair<std::string_view, uint32_t>> Reader::payload_of(std::str
 }
 
 Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
-  auto bad = [] { return fail(Errc::corruption, "record block does not decode"); };
+  // A reader that failed holds no records, so nothing can index a half-read directory.
+  auto bad = [this] {
+    keys_.clear();
+    offsets_.clear();
+    return fail(Errc::corruption, "record block does not decode");
+  };
   keys_.clear();
   offsets_.clear();
   if (value.size() < kTrailerBytes || static_cast<uint8_t>(value.back()) != kBlockVersion) return bad();
@@ -53,7 +59,11 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   // damage, and must not size an allocation.
   if (count > (value.size() - kTrailerBytes - directory_at) / 3) return bad();
   payload_ = value.substr(0, directory_at);
-  bytes::Reader r(value.substr(directory_at, value.size() - kTrailerBytes - directory_at));
+  const std::string_view directory = value.substr(directory_at, value.size() - kTrailerBytes - directory_at);
+  // Each entry takes at least three bytes: a count the directory cannot hold is damage,
+  // and must not size the vectors below (an altered trailer would ask for 64 GiB).
+  if (count > directory.size() / kMinEntryBytes) return bad();
+  bytes::Reader r(directory);
   keys_.reserve(count);
   offsets_.reserve(count + 1);
   codec::RecordKey key = first;
@@ -61,11 +71,14 @@ Result<void> Reader::open(codec::RecordKey first, std::string_view value) {
   offsets_.push_back(0);
   for (uint32_t i = 0; i < count; ++i) {
     uint64_t dt = 0, did = 0, len = 0;
-    if (!r.varint(dt) || !r.varint(did) || !r.varint(len)) return bad();
-    key.time_us += bytes::unzigzag(dt);
+    if (!r.varint(dt) || !r.varint(did) || !r.varint(len) || !bytes::add_delta(key.time_us, dt) ||
+        len > payload_.size() - offset)
+      return bad();
     key.id += static_cast<uint64_t>(bytes::unzigzag(did));
+    // The block's key is its first record's, and records follow in ascending key order
+    // (lower_bound() and record_at() rely on both): anything else is damage.
+    if (i == 0 ? key != first : !(keys_.back() < key)) return bad();
     offset += len;
-    if (offset > payload_.size()) return bad();
     keys_.push_back(key);
     offsets_.push_back(static_cast<uint32_t>(offset));
   }

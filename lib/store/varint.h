@@ -23,6 +23,13 @@ inline void put_varint(std::string& out, uint64_t v) {
 inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
+// Adds a zigzag-encoded delta to `t`. False when the sum leaves int64_t, which only
+// damaged data asks for (the encoders write differences of real times); a plain += would
+// be undefined behaviour there.
+[[nodiscard]] inline bool add_delta(int64_t& t, uint64_t zigzagged) {
+  return !__builtin_add_overflow(t, unzigzag(zigzagged), &t);
+}
+
 inline void put_u64_be(std::string& out, uint64_t v) {
   char b[8];
   for (int i = 7; i >= 0; --i) {

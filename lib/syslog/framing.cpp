@@ -117,7 +117,11 @@ std::optional<Frame> StreamFramer::next() {
 
     const std::size_t lf = data.find('\n');
     if (lf == std::string_view::npos) {
-      if (data.size() <= max_frame_bytes_) return std::nullopt;
+      // A CR right after max_frame_bytes may be the first half of this line's CRLF, which
+      // does not count: wait for the next byte, as a read holding the LF would have.
+      if (data.size() <= max_frame_bytes_ ||
+          (data.size() == max_frame_bytes_ + 1 && data.back() == '\r'))
+        return std::nullopt;
       // An over-long line without its LF yet: out it goes, cut, and the rest of the line
       // is dropped as it arrives.
       consumed_ = buffer_.size();

@@ -34,8 +34,9 @@ class StreamFramer {
 
   enum class Mode { undecided, octet_counting, lf };
   Mode mode() const { return mode_; }
-  // Bytes held in the buffer. When next() is drained after every feed() this stays under
-  // twice max_frame_bytes plus one read, whatever the sender does. For tests and metrics.
+  // Bytes held in the buffer. When next() is drained after every feed() this stays within
+  // twice (max_frame_bytes plus a count's 10 bytes) plus one read, whatever the sender
+  // does. For tests and metrics.
   std::size_t buffered_bytes() const { return buffer_.size(); }
 
  private:

@@ -145,7 +145,13 @@ head -c $((100 * 1048576)) /dev/urandom > "$WORK/big"
 expect_eq "100 MB stored" 201 "$(put big.ts entrance-1 2026-11-20T04:00:00+09:00 "$WORK/big")"
 peak_kb=$(awk '/VmHWM/{print $2}' "/proc/$HOKAND_PID/status")
 echo "hokand peak RSS after a 100 MB upload: $((peak_kb / 1024)) MB"
-expect_eq "peak RSS under 150 MB" true "$([ "$peak_kb" -lt $((150 * 1024)) ] && echo true || echo "false ($peak_kb kB)")"
+# Under a sanitizer the figure is the sanitizer's (ASan's quarantine alone keeps 256 MB of
+# freed memory): the bound is checked in the plain build only.
+if [ -z "${HOKAN_SANITIZER:-}" ]; then
+  expect_eq "peak RSS under 150 MB" true "$([ "$peak_kb" -lt $((150 * 1024)) ] && echo true || echo "false ($peak_kb kB)")"
+else
+  echo "peak RSS bound not checked under $HOKAN_SANITIZER"
+fi
 hctl object get cctv big.ts --purpose INC-9 -o "$WORK/big.back"
 expect_eq "100 MB byte-identical" "$(sha256sum < "$WORK/big" | cut -d' ' -f1)" "$(sha256sum < "$WORK/big.back" | cut -d' ' -f1)"
 rm -f "$WORK/big" "$WORK/big.back"

@@ -3,8 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "store/keyed_hash.h"
+#include "store/varint.h"
 
 namespace hokan::store {
 namespace {
@@ -42,6 +44,26 @@ TEST(Posting, RejectsTruncatedValues) {
   std::vector<codec::PostingHit> out;
   EXPECT_FALSE(codec::decode_posting(value.substr(0, value.size() - 1), out));
   EXPECT_FALSE(codec::decode_posting(value + "x", out));
+}
+
+// Issue 9: UBSan reported a signed overflow in decode_posting on a corrupt posting.
+TEST(Posting, RejectsTimesPastTheRangeOfTimes) {
+  // Two blocks, no hits: the first at the largest time, the second `step` after it.
+  auto posting = [](int64_t step) {
+    std::string value;
+    bytes::put_varint(value, 2);
+    for (int64_t delta : {std::numeric_limits<int64_t>::max(), step}) {
+      bytes::put_varint(value, bytes::zigzag(delta));
+      bytes::put_varint(value, 0);
+      bytes::put_varint(value, 0);
+    }
+    return value;
+  };
+  std::vector<codec::PostingHit> out;
+  ASSERT_TRUE(codec::decode_posting(posting(0), out));
+  auto decoded = codec::decode_posting(posting(1), out);
+  ASSERT_FALSE(decoded);
+  EXPECT_EQ(decoded.error().code, Errc::corruption);
 }
 
 TEST(Posting, KeyStartsWithItsValuePrefix) {
@@ -104,6 +126,27 @@ TEST(EventCodec, RejectsTruncatedValuesInsteadOfReadingPastThem) {
   for (std::size_t n = 0; n < bytes.size(); ++n) {
     Event d;
     EXPECT_FALSE(codec::decode_event(std::string_view(bytes).substr(0, n), d)) << n;
+  }
+}
+
+TEST(EventCodec, RejectsTimesPastTheRangeOfTimes) {
+  Event e;
+  e.time_us = 0;
+  e.received_us = 100;
+  std::string received;
+  codec::encode_event(e, received);
+  e.received_us = 0;
+  e.claimed_time_us = 100;
+  std::string claimed;
+  codec::encode_event(e, claimed);
+  for (const std::string& bytes : {received, claimed}) {
+    Event d;
+    d.time_us = std::numeric_limits<int64_t>::max() - 100;
+    ASSERT_TRUE(codec::decode_event(bytes, d));
+    d.time_us = std::numeric_limits<int64_t>::max() - 99;
+    auto decoded = codec::decode_event(bytes, d);
+    ASSERT_FALSE(decoded);
+    EXPECT_EQ(decoded.error().code, Errc::corruption);
   }
 }
 

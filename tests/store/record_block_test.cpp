@@ -2,8 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+#include <limits>
 #include <string>
 #include <vector>
+
+#include "store/varint.h"
 
 namespace hokan::store {
 namespace {
@@ -78,6 +82,72 @@ TEST(RecordBlock, RejectsDamagedValues) {
   std::string bad_version = built.value;
   bad_version.back() = 7;
   EXPECT_FALSE(reader.open(built.first, bad_version));
+}
+
+// Issue 9: one altered trailer made every query of its day die with std::bad_alloc, the
+// reader reserving room for the count it read. The count must fit the directory's bytes.
+TEST(RecordBlock, RejectsACountTheDirectoryCannotHold) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  block::Reader reader;
+  for (uint32_t count : {0xffffffffu, 1u << 28, 3u}) {
+    std::string altered = built.value;
+    const std::size_t at = altered.size() - 5;  // trailer: offset, count, version
+    for (int i = 0; i < 4; ++i) altered[at + i] = static_cast<char>(count >> (8 * i) & 0xff);
+    auto opened = reader.open(built.first, altered);
+    ASSERT_FALSE(opened) << count;
+    EXPECT_EQ(opened.error().code, Errc::corruption);
+  }
+}
+
+TEST(RecordBlock, RejectsKeyTimesPastTheRangeOfTimes) {
+  auto built = build({{{0, 1}, "first"}, {{100, 2}, "second"}});
+  block::Reader reader;
+  const int64_t last = std::numeric_limits<int64_t>::max() - 100;
+  ASSERT_TRUE(reader.open({last, 1}, built.value));
+  auto opened = reader.open({last + 1, 1}, built.value);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, Errc::corruption);
+}
+
+// A block value written by hand: payload, then per record (time delta, id delta, length)
+// as given, without the builder's care.
+std::string raw_block(std::string_view payload, const std::vector<std::array<uint64_t, 3>>& entries) {
+  std::string value(payload);
+  for (const auto& e : entries)
+    for (uint64_t v : e) bytes::put_varint(value, v);
+  bytes::put_u32_le(value, static_cast<uint32_t>(payload.size()));
+  bytes::put_u32_le(value, static_cast<uint32_t>(entries.size()));
+  value.push_back(2);
+  return value;
+}
+
+// Found by the codecs fuzz target: damaged directories that decoded into keys out of
+// order (which lower_bound() cannot search), a first key other than the block's, or
+// record lengths whose sum wrapped around to the payload's size.
+TEST(RecordBlock, RejectsDirectoriesNoBuilderWrites) {
+  block::Reader reader;
+  const RecordKey first{10, 1};
+  ASSERT_TRUE(reader.open(first, raw_block("abc", {{0, 0, 1}, {bytes::zigzag(5), 0, 2}})));
+  for (const auto& value :
+       {raw_block("abc", {{bytes::zigzag(1), 0, 1}, {0, 2, 2}}),             // first key moved
+        raw_block("abc", {{0, 0, 1}, {bytes::zigzag(-5), 2, 2}}),            // time goes back
+        raw_block("abc", {{0, 0, 1}, {0, 0, 2}}),                            // same key twice
+        raw_block("abc", {{0, 0, 1}, {0, 2, ~uint64_t{0}}, {0, 2, 3}})}) {   // lengths wrap
+    auto opened = reader.open(first, value);
+    ASSERT_FALSE(opened);
+    EXPECT_EQ(opened.error().code, Errc::corruption);
+  }
+  EXPECT_FALSE(reader.open(first, build({{{20, 1}, "a"}, {{10, 2}, "b"}}).value));
+}
+
+TEST(RecordBlock, AReaderThatFailedToOpenHoldsNoRecords) {
+  auto built = build({{{10, 1}, "first"}, {{20, 2}, "second"}});
+  std::string altered = built.value;
+  altered[altered.size() - 10] = '\x7f';  // the last directory entry's length: past the payload
+  block::Reader reader;
+  ASSERT_TRUE(reader.open(built.first, built.value));
+  EXPECT_FALSE(reader.open(built.first, altered));
+  EXPECT_EQ(reader.size(), 0u);
 }
 
 }  // namespace

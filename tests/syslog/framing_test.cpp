@@ -79,6 +79,14 @@ TEST(StreamFramer, TruncatesAndSkipsTheSameWayAtEverySplit) {
                                     {{"<13>aaaa", true}, {"<13>ok"}, {"<13>bbbb", true}}, 8);
 }
 
+// Found by the framing fuzz target: a line of exactly max bytes came out flagged truncated
+// when a read ended between its CR and LF, and whole otherwise.
+TEST(StreamFramer, DoesNotTruncateALineOfMaxBytesWhoseCrlfIsSplit) {
+  expect_same_frames_at_every_split("<13>abcd\r\n<13>efgh\r\n<13>ijklm\r\n",
+                                    {{"<13>abcd"}, {"<13>efgh"}, {"<13>ijkl", true}}, 8);
+  expect_same_frames_at_every_split("<13>abcd\r\r\n", {{"<13>abcd", true}}, 8);
+}
+
 TEST(StreamFramer, KeepsNewlinesInsideOctetCountedFrames) {
   StreamFramer f(1024);
   f.feed("9 <13>a\nb\nc");
