@@ -21,7 +21,7 @@ struct DescriptorBudget {
 };
 
 // Each open bucket may hold this many descriptors (its SSTs, WAL, MANIFEST, LOG, LOCK).
-constexpr std::size_t kDescriptorsPerBucket = 40;
+constexpr std::size_t kDescriptorsPerBucket = 24;
 // What the meta store, the control socket and its clients, logs and threads keep.
 constexpr std::size_t kDescriptorsFixed = 96;
 

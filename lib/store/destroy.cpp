@@ -44,25 +44,25 @@ Result<BucketStats> Store::drop_bucket(const BucketInfo& info, const std::string
   BucketId id = id_of(info);
   auto seized = impl.seize(id);
   if (!seized) return std::unexpected(seized.error());
-  auto& bucket = **seized;
-  BucketStats stats = bucket.stats;
-  fs::path base(bucket.path);
+  const std::string& path = seized->first;
+  BucketStats stats = seized->second;
+  fs::path base(path);
   // The receipt reaches the disk first, so recovery can finish what a crash interrupts.
-  if (!write_file_synced(with_suffix(bucket.path, ".receipt"), "drop\n" + receipt)) {
+  if (!write_file_synced(with_suffix(path, ".receipt"), "drop\n" + receipt)) {
     impl.release(id, true);
-    return fail(Errc::io, bucket.path + ": cannot write the destruction receipt");
+    return fail(Errc::io, path + ": cannot write the destruction receipt");
   }
   crash_point("drop-after-receipt");
   std::error_code ec;
-  fs::rename(base, with_suffix(bucket.path, ".old"), ec);
+  fs::rename(base, with_suffix(path, ".old"), ec);
   if (ec) {
-    fs::remove(with_suffix(bucket.path, ".receipt"));
+    fs::remove(with_suffix(path, ".receipt"));
     impl.release(id, true);
-    return fail(Errc::io, bucket.path + ": " + ec.message());
+    return fail(Errc::io, path + ": " + ec.message());
   }
   sync_directory(base.parent_path());
   crash_point("drop-after-rename");
-  fs::remove_all(with_suffix(bucket.path, ".old"), ec);
+  fs::remove_all(with_suffix(path, ".old"), ec);
   sync_directory(base.parent_path());
   crash_point("drop-after-remove");
   if (impl.options.meta) {
@@ -71,7 +71,7 @@ Result<BucketStats> Store::drop_bucket(const BucketInfo& info, const std::string
       return std::unexpected(r.error());
     }
   }
-  fs::remove(with_suffix(bucket.path, ".receipt"), ec);
+  fs::remove(with_suffix(path, ".receipt"), ec);
   impl.release(id, false);
   return stats;
 }
@@ -93,7 +93,7 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   };
   if (dry_run) {
     // Counting needs no exclusivity: read the bucket like a query does.
-    auto b = impl.bucket(id, false);
+    auto b = impl.bucket(id, Impl::Access::read);
     if (!b) return std::unexpected(b.error());
     if (!*b) return fail(Errc::not_found, "no bucket " + info.path);
     if (auto r = for_each_record((*b)->store, info.category, count); !r) return std::unexpected(r.error());
@@ -101,7 +101,9 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   }
   auto seized = impl.seize(id);
   if (!seized) return std::unexpected(seized.error());
-  auto& bucket = **seized;
+  struct {
+    std::string path;
+  } bucket{seized->first};
   auto give_back = [&](Error error) {
     std::error_code ec;
     fs::remove_all(with_suffix(bucket.path, ".new"), ec);
@@ -159,6 +161,9 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   for (auto* family : {new_db->records, new_db->index})
     if (auto f = new_db->db->Flush(rocksdb::FlushOptions(), family); !f.ok())
       return give_back(status_error(f, "flush " + new_path));
+  // The survivors' summary goes with them: nothing says a destroyed value was here.
+  if (result.kept.records > 0)
+    if (auto r = impl.summarize(id, *new_db, result.kept, new_path); !r) return give_back(r.error());
   new_db->close();
   old_db->close();
   if (result.destroyed.records == 0) {

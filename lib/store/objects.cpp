@@ -117,11 +117,11 @@ Result<std::unique_ptr<ObjectUpload>> Store::begin_object(const Event& metadata)
   BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
               day_of(*impl.options.zone, metadata.time_us)};
   if (auto room = impl.check_space(0, false); !room) return std::unexpected(room.error());
-  auto bucket = impl.bucket(id, true);
+  auto bucket = impl.bucket(id, Store::Impl::Access::write);
   if (!bucket) return std::unexpected(bucket.error());
   if ((*bucket)->store.failed) {
     impl.retire(id, *bucket);
-    bucket = impl.bucket(id, true);
+    bucket = impl.bucket(id, Store::Impl::Access::write);
     if (!bucket) return std::unexpected(bucket.error());
   }
   auto object_id = impl.next_id();
@@ -142,7 +142,7 @@ Result<void> Store::read_object(const Event& metadata, const std::function<bool(
   while (true) {
     pieces.clear();
     {
-      auto bucket = impl.bucket(id, false);
+      auto bucket = impl.bucket(id, Store::Impl::Access::read);
       if (!bucket) return std::unexpected(bucket.error());
       if (!*bucket) {
         if (seen == 0) return fail(Errc::not_found, "the object is no longer stored");

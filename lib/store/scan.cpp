@@ -367,7 +367,7 @@ Result<MergeEnd> scan_page(const Store::Impl& impl, const std::vector<Store::Imp
                            ScanContext& context, std::vector<Event>& page) {
   std::vector<std::shared_ptr<Bucket>> buckets;
   for (const auto& id : ids) {
-    auto b = impl.bucket(id, false);
+    auto b = impl.bucket(id, Store::Impl::Access::read);
     if (!b) return std::unexpected(b.error());
     if (*b) buckets.push_back(*b);
   }

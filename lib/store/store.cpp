@@ -7,12 +7,14 @@
 #include <unistd.h>
 
 #include <rocksdb/listener.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdarg>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -20,6 +22,7 @@
 #include <spdlog/spdlog.h>
 
 #include "store/codec.h"
+#include "store/varint.h"
 #include "store/store_impl.h"
 
 namespace hokan::store {
@@ -120,6 +123,10 @@ void crash_point([[maybe_unused]] const char* name) {
 #endif
 }
 
+Bucket::~Bucket() {
+  if (owner) owner->closing(*this);
+}
+
 void BucketDb::close() {
   if (!db) return;
   if (!failed) (void)db->FlushWAL(true);
@@ -130,7 +137,7 @@ void BucketDb::close() {
   db.reset();
 }
 
-Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path) {
+Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path, bool read_only) {
   rocksdb::DBOptions db_options(options);
   rocksdb::ColumnFamilyOptions records(options);
   rocksdb::ColumnFamilyOptions index(options);
@@ -140,7 +147,8 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
       {rocksdb::kDefaultColumnFamilyName, records}, {"index", index}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  auto s = rocksdb::DB::Open(db_options, path, families, &handles, &raw);
+  auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
+                     : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + path));
   BucketDb out;
   out.db.reset(raw);
@@ -228,6 +236,25 @@ Result<uint64_t> Store::Impl::next_id() {
 }
 
 namespace {
+// RocksDB's info log, for every bucket through hokan's "store" logger: warnings and
+// errors only, and no LOG files in bucket directories (they named compactions' keys,
+// and a reopened bucket left a LOG.old file each time).
+class InfoLog : public rocksdb::Logger {
+ public:
+  InfoLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    if (auto log = spdlog::get("store")) {
+      if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) log->error("rocksdb: {}", line);
+      else log->warn("rocksdb: {}", line);
+    }
+  }
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+};
+
 // Tells the store when a flush turned memtable bytes into tables, so that what is still
 // to be flushed — and will take disk space when it is — stays known.
 class FlushListener : public rocksdb::EventListener {
@@ -248,6 +275,15 @@ void Store::Impl::configure_rocksdb() {
   write_buffers = std::make_shared<rocksdb::WriteBufferManager>(256 << 20, block_cache);
   auto& o = db_options;
   o.listeners.push_back(std::make_shared<FlushListener>(*this));
+  // Shared by every bucket, so that opening one starts no thread and writes no log file:
+  // RocksDB's background work runs in the default Env's pools, one file manager tracks
+  // the one filesystem, one logger takes every message.
+  o.info_log = std::make_shared<InfoLog>();
+  o.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default()));
+  // Opening a past day should cost a MANIFEST read, not a stat and a properties read of
+  // every table it has.
+  o.skip_stats_update_on_db_open = true;
+  o.skip_checking_sst_file_sizes_on_db_open = true;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.write_buffer_manager = write_buffers;
@@ -263,7 +299,7 @@ void Store::Impl::configure_rocksdb() {
   o.bottommost_compression = rocksdb::kLZ4Compression;
   // A day bucket holds a few SST files; this bounds what one bucket may keep open, so the
   // descriptor budget (runtime/resources.h) can size the bucket cache.
-  o.max_open_files = 32;
+  o.max_open_files = 16;
   // The table cache holds max_open_files - 10 readers; split into the default 64 shards,
   // each shard holds less than one and every query reopens its SST files.
   o.table_cache_numshardbits = 0;
@@ -334,39 +370,59 @@ Result<void> Store::Impl::discover() {
   return {};
 }
 
-Result<std::shared_ptr<Bucket>> Store::Impl::bucket_locked(const BucketId& id, bool create) const {
-  auto it = open_buckets.find(id);
-  if (it != open_buckets.end()) {
-    it->second->last_used = ++tick;
-    return it->second;
-  }
-  if (!create && !known.contains(id)) return std::shared_ptr<Bucket>{};
-  close_idle_locked();
-  auto bucket = std::make_shared<Bucket>();
-  bucket->id = id;
-  bucket->path = bucket_path(id);
+Result<std::shared_ptr<Bucket>> Store::Impl::open_new(const BucketId& id, Access access) const {
+  auto b = std::make_shared<Bucket>();
+  b->id = id;
+  b->path = bucket_path(id);
   std::error_code ec;
-  fs::create_directories(bucket->path, ec);
-  if (ec) return fail(Errc::io, bucket->path + ": " + ec.message());
-  auto opened = open_bucket_db(options_for(id.category), bucket->path);
+  if (access == Access::write) {
+    fs::create_directories(b->path, ec);
+    if (ec) return fail(Errc::io, b->path + ": " + ec.message());
+  }
+  const auto& rocksdb_options = options_for(id.category);
+  // A read of a summarised bucket opens it read-only: nothing is written, no thread or
+  // file is added, however often it is read. One without a summary (written before
+  // summaries existed, or not closed cleanly) is opened writable once, so that its WAL is
+  // flushed into tables and its summary written; later reads open it read-only.
+  bool tidy = access == Access::read && !fs::exists(fs::path(b->path) / "summary", ec);
+  b->read_only = access == Access::read && !tidy;
+  auto opened = open_bucket_db(rocksdb_options, b->path, b->read_only);
   if (!opened) return std::unexpected(opened.error());
   counters.bucket_opens.fetch_add(1, std::memory_order_relaxed);
-  bucket->store = std::move(*opened);
+  b->store = std::move(*opened);
   std::string stats;
-  if (bucket->store.db->Get({}, bucket->store.index, kStatsKey, &stats).ok()) bucket->stats = decode_stats(stats);
+  if (b->store.db->Get({}, b->store.index, kStatsKey, &stats).ok()) b->stats = decode_stats(stats);
   std::string head;
-  if (bucket->store.db->Get({}, bucket->store.index, seal::kHeadKey, &head).ok()) {
+  if (b->store.db->Get({}, b->store.index, seal::kHeadKey, &head).ok()) {
     auto decoded = seal::decode_head(head);
-    if (!decoded) return fail(Errc::corruption, bucket->path + ": " + decoded.error().message);
-    bucket->seal = *decoded;
+    if (!decoded) return fail(Errc::corruption, b->path + ": " + decoded.error().message);
+    b->seal = *decoded;
   }
-  bucket->last_used = ++tick;
-  open_buckets.emplace(id, bucket);
-  const_cast<Impl*>(this)->known.insert(id);
-  return bucket;
+  {
+    std::lock_guard lock(instances_mutex);
+    ++instances[id];
+  }
+  {
+    std::lock_guard lock(paths_mutex);
+    by_path.emplace(b->path, b.get());
+  }
+  b->owner = this;
+  if (tidy) {
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    if (auto f = b->store.db->Flush(flush, {b->store.records, b->store.index}); !f.ok())
+      return std::unexpected(status_error(f, "flush " + b->path));
+    if (auto r = summarize(id, b->store, b->stats, b->path); !r) return std::unexpected(r.error());
+    // Info logs of earlier versions named keys of compactions: not wanted (RocksDB now
+    // logs through hokan's logger and writes none).
+    for (const auto& entry : fs::directory_iterator(b->path, ec))
+      if (auto name = entry.path().filename().string(); name == "LOG" || name.starts_with("LOG.old."))
+        fs::remove(entry.path(), ec);
+  }
+  return b;
 }
 
-void Store::Impl::close_idle_locked() const {
+void Store::Impl::close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted) const {
   while (open_buckets.size() >= options.max_open_buckets) {
     auto victim = open_buckets.end();
     for (auto it = open_buckets.begin(); it != open_buckets.end(); ++it)
@@ -374,6 +430,7 @@ void Store::Impl::close_idle_locked() const {
           (victim == open_buckets.end() || it->second->last_used < victim->second->last_used))
         victim = it;
     if (victim == open_buckets.end()) return;
+    evicted.push_back(std::move(victim->second));
     open_buckets.erase(victim);
   }
 }
@@ -388,6 +445,129 @@ std::shared_ptr<Bucket> Store::Impl::open_bucket(const BucketId& id) const {
   std::lock_guard lock(mutex);
   auto it = open_buckets.find(id);
   return it == open_buckets.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const BucketSummary> Store::Impl::summary_of(const BucketId& id) const {
+  {
+    std::lock_guard lock(summary_mutex);
+    if (auto it = summaries.find(id); it != summaries.end()) return it->second;
+    if (unsummarized.contains(id)) return nullptr;
+  }
+  auto bytes = read_file(fs::path(bucket_path(id)) / "summary");
+  std::shared_ptr<const BucketSummary> loaded;
+  if (bytes) {
+    if (auto decoded = BucketSummary::decode(*bytes)) loaded = std::make_shared<const BucketSummary>(std::move(*decoded));
+    else if (auto log = spdlog::get("store")) log->warn("{}: {}; the bucket will be opened and summarised again",
+                                                         bucket_path(id), decoded.error().message);
+  }
+  std::lock_guard lock(summary_mutex);
+  if (loaded) summaries[id] = loaded;
+  else unsummarized.insert(id);
+  return loaded;
+}
+
+void Store::Impl::forget_summary(const BucketId& id) const {
+  std::lock_guard lock(summary_mutex);
+  summaries.erase(id);
+  unsummarized.erase(id);
+}
+
+Result<void> Store::Impl::summarize(const BucketId& id, const BucketDb& db, const BucketStats& stats,
+                                    const std::string& dir) const {
+  std::vector<uint64_t> keys;
+  std::string lower(1, codec::kPostingPrefix), upper(1, codec::kPostingPrefix + 1);
+  rocksdb::Slice lower_slice(lower), upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_lower_bound = &lower_slice;
+  ro.iterate_upper_bound = &upper_slice;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db.db->NewIterator(ro, db.index));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key();
+    if (key.size() < 10) continue;
+    keys.push_back(BucketSummary::key(key[1], bytes::get_u64_be(key.data() + 2)));
+  }
+  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "summarise " + dir));
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  auto summary = std::make_shared<const BucketSummary>(
+      BucketSummary::build(keys, stats.min_time_us, stats.max_time_us, stats.records));
+  if (!write_file_synced(fs::path(dir) / "summary", summary->encode()))
+    return fail(Errc::io, dir + ": cannot write the bucket summary");
+  std::lock_guard lock(summary_mutex);
+  summaries[id] = std::move(summary);
+  unsummarized.erase(id);
+  return {};
+}
+
+Result<void> Store::Impl::make_dirty(Bucket& b) const {
+  if (b.dirty) return {};
+  // Before the first byte: a summary that missed a value would hide its records.
+  std::error_code ec;
+  fs::path file = fs::path(b.path) / "summary";
+  if (fs::remove(file, ec)) sync_directory(b.path);
+  if (ec) return fail(Errc::io, file.string() + ": " + ec.message());
+  forget_summary(b.id);
+  b.dirty = true;
+  return {};
+}
+
+void Store::Impl::closing(Bucket& b) const {
+  if (b.store && !b.read_only && b.dirty && !b.dropped && !b.store.failed) {
+    // A day's data should not sit uncompressed in a WAL for months, and the next reader
+    // should find a summary: flush, then summarise.
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    auto f = b.store.db->Flush(flush, {b.store.records, b.store.index});
+    auto log = spdlog::get("store");
+    if (!f.ok()) {
+      if (log) log->warn("{}: flush at close: {}", b.path, f.ToString());
+    } else if (auto r = summarize(b.id, b.store, b.stats, b.path); !r && log) {
+      log->warn("{}", r.error().message);
+    }
+  }
+  b.store.close();
+  {
+    std::lock_guard lock(paths_mutex);
+    auto [first, last] = by_path.equal_range(b.path);
+    for (auto it = first; it != last; ++it)
+      if (it->second == &b) {
+        by_path.erase(it);
+        break;
+      }
+  }
+  std::lock_guard lock(instances_mutex);
+  if (--instances[b.id] <= 0) instances.erase(b.id);
+  instances_done.notify_all();
+}
+
+void Store::Impl::close_idle_writers(std::chrono::steady_clock::duration idle) const {
+  std::vector<std::shared_ptr<Bucket>> evicted;
+  int64_t before = std::chrono::duration_cast<std::chrono::microseconds>(
+                       (std::chrono::steady_clock::now() - idle).time_since_epoch())
+                       .count();
+  {
+    std::lock_guard lock(mutex);
+    for (auto it = open_buckets.begin(); it != open_buckets.end();) {
+      auto& b = it->second;
+      if (!b->read_only && b.use_count() == 1 && b->last_write_us.load() < before) {
+        evicted.push_back(std::move(b));
+        it = open_buckets.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  // Closing flushes and summarises each: outside the registry's lock.
+}
+
+Store::Impl::~Impl() {
+  {
+    std::lock_guard lock(housekeeping_mutex);
+    housekeeping_stop = true;
+  }
+  housekeeping_wake.notify_all();
+  if (housekeeping.joinable()) housekeeping.join();
 }
 
 Store::Space Store::Impl::space_now(bool fresh) const {
@@ -413,11 +593,13 @@ uint64_t Store::Impl::unflushed_bytes() const {
 }
 
 void Store::Impl::flushed(const std::string& path, uint64_t bytes) const {
-  std::lock_guard lock(mutex);
-  for (const auto& [id, b] : open_buckets) {
-    if (b->path != path) continue;
-    uint64_t now = b->unflushed.load(std::memory_order_relaxed);
-    b->unflushed.store(now > bytes ? now - bytes : 0, std::memory_order_relaxed);
+  // Not the registry's lock: a bucket closing under it waits for this very flush.
+  std::lock_guard lock(paths_mutex);
+  auto [first, last] = by_path.equal_range(path);
+  for (auto it = first; it != last; ++it) {
+    auto& unflushed = it->second->unflushed;
+    uint64_t now = unflushed.load(std::memory_order_relaxed);
+    unflushed.store(now > bytes ? now - bytes : 0, std::memory_order_relaxed);
   }
 }
 
@@ -454,37 +636,78 @@ Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
 
 Store::Space Store::space() const { return impl_->space_now(); }
 
-Result<std::shared_ptr<Bucket>> Store::Impl::bucket(const BucketId& id, bool create) const {
+Result<std::shared_ptr<Bucket>> Store::Impl::bucket(const BucketId& id, Access access) const {
+  // Instances let go of here close after the lock is released: closing one may flush it.
+  std::vector<std::shared_ptr<Bucket>> evicted;
   std::unique_lock lock(mutex);
-  busy_done.wait(lock, [&] { return !busy.contains(id); });
-  return bucket_locked(id, create);
+  busy_done.wait(lock, [&] { return !busy.contains(id) && !opening.contains(id); });
+  if (auto it = open_buckets.find(id); it != open_buckets.end()) {
+    if (access == Access::read || !it->second->read_only) {
+      it->second->last_used = ++tick;
+      return it->second;
+    }
+    // A write needs a writable instance; readers still holding this one keep it.
+    evicted.push_back(std::move(it->second));
+    open_buckets.erase(it);
+  }
+  if (access == Access::read && !known.contains(id)) return std::shared_ptr<Bucket>{};
+  close_idle_locked(evicted);
+  opening.insert(id);
+  lock.unlock();
+  evicted.clear();
+  auto opened = open_new(id, access);
+  lock.lock();
+  opening.erase(id);
+  busy_done.notify_all();
+  if (!opened) return opened;
+  (*opened)->last_used = ++tick;
+  open_buckets.emplace(id, *opened);
+  const_cast<Impl*>(this)->known.insert(id);
+  return opened;
 }
 
-Result<std::shared_ptr<Bucket>> Store::Impl::seize(const BucketId& id) {
-  std::shared_ptr<Bucket> b;
+Result<std::pair<std::string, BucketStats>> Store::Impl::seize(const BucketId& id) {
+  std::shared_ptr<Bucket> cached;
   {
     std::unique_lock lock(mutex);
-    busy_done.wait(lock, [&] { return !busy.contains(id); });
-    auto opened = bucket_locked(id, false);
-    if (!opened) return opened;
-    if (!*opened) return fail(Errc::not_found, "no bucket " + bucket_path(id));
-    b = *opened;
+    busy_done.wait(lock, [&] { return !busy.contains(id) && !opening.contains(id); });
+    if (!known.contains(id)) return fail(Errc::not_found, "no bucket " + bucket_path(id));
     busy.insert(id);
-    open_buckets.erase(id);
+    if (auto it = open_buckets.find(id); it != open_buckets.end()) {
+      cached = std::move(it->second);
+      open_buckets.erase(it);
+    }
   }
-  std::unique_lock write_lock(b->write_mutex);
-  b->dropped = true;
-  for (int i = 0; i < 3000 && b.use_count() > 1; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  if (b.use_count() > 1) {
-    b->dropped = false;
-    write_lock.unlock();
-    std::lock_guard lock(mutex);
-    open_buckets.emplace(id, b);
-    release_locked(id);
-    return fail(Errc::unavailable, b->path + ": a query still reads this bucket; the next purge retries");
+  BucketStats stats;
+  bool have_stats = false;
+  if (cached) {
+    std::lock_guard write_lock(cached->write_mutex);
+    cached->dropped = true;  // writers go to a fresh instance; closing does not summarise it
+    stats = cached->stats;
+    have_stats = true;
+    cached.reset();
   }
-  b->store.close();
-  return b;
+  // Readers hold an instance for a page of a scan at most (see scan.cpp): wait for them.
+  {
+    std::unique_lock lock(instances_mutex);
+    if (!instances_done.wait_for(lock, std::chrono::seconds(30), [&] { return instances[id] == 0; })) {
+      lock.unlock();
+      release(id, true);
+      return fail(Errc::unavailable, bucket_path(id) + ": still open by a reader; the next purge retries");
+    }
+  }
+  if (!have_stats) {
+    // Not open: its stats from a private read-only look.
+    auto db = open_bucket_db(options_for(id.category), bucket_path(id), true);
+    if (!db) {
+      release(id, true);
+      return std::unexpected(db.error());
+    }
+    std::string bytes;
+    if (db->db->Get({}, db->index, kStatsKey, &bytes).ok()) stats = decode_stats(bytes);
+  }
+  forget_summary(id);
+  return std::pair{bucket_path(id), stats};
 }
 
 void Store::Impl::release_locked(const BucketId& id) {
@@ -493,6 +716,7 @@ void Store::Impl::release_locked(const BucketId& id) {
 }
 
 void Store::Impl::release(const BucketId& id, bool still_exists) {
+  forget_summary(id);
   std::lock_guard lock(mutex);
   if (!still_exists) known.erase(id);
   release_locked(id);
@@ -540,13 +764,35 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
   DayNumber first = q.since_us == std::numeric_limits<int64_t>::min() ? 0 : day_of(*options.zone, q.since_us);
   DayNumber last =
       q.until_us == std::numeric_limits<int64_t>::max() ? 99999999 : day_of(*options.zone, q.until_us - 1);
+  std::vector<BucketId> candidates;
+  {
+    std::lock_guard lock(mutex);
+    for (const auto& id : known) {
+      if (id.day < first || id.day > last) continue;
+      if (!q.categories.empty() &&
+          std::find(q.categories.begin(), q.categories.end(), id.category) == q.categories.end())
+        continue;
+      candidates.push_back(id);
+    }
+  }
+  // The summaries rule buckets out without opening them: a value list none of whose
+  // values the bucket may hold, or a time range its records do not touch.
+  std::vector<std::pair<char, std::vector<uint64_t>>> wanted;
+  for (auto [field, values] : {std::pair{'h', &q.hosts}, std::pair{'a', &q.apps}, std::pair{'u', &q.users},
+                               std::pair{'p', &q.ips}}) {
+    if (values->empty()) continue;
+    auto& w = wanted.emplace_back(field, std::vector<uint64_t>{});
+    for (const auto& v : *values) w.second.push_back(BucketSummary::key(field, (*hash)(v)));
+  }
   std::map<DayNumber, std::vector<BucketId>> by_day;
-  std::lock_guard lock(mutex);
-  for (const auto& id : known) {
-    if (id.day < first || id.day > last) continue;
-    if (!q.categories.empty() &&
-        std::find(q.categories.begin(), q.categories.end(), id.category) == q.categories.end())
-      continue;
+  for (const auto& id : candidates) {
+    if (auto summary = summary_of(id)) {
+      if (!summary->may_overlap(q.since_us, q.until_us)) continue;
+      bool may = std::all_of(wanted.begin(), wanted.end(), [&](const auto& w) {
+        return std::any_of(w.second.begin(), w.second.end(), [&](uint64_t k) { return summary->may_contain(k); });
+      });
+      if (!may) continue;
+    }
     by_day[id.day].push_back(id);
   }
   std::vector<std::pair<DayNumber, std::vector<BucketId>>> out(by_day.begin(), by_day.end());
@@ -600,6 +846,29 @@ Result<std::unique_ptr<Store>> Store::open(StoreOptions options) {
   if (auto r = impl->ids.open((root / "ids").string()); !r) return std::unexpected(r.error());
   impl->configure_rocksdb();
   if (auto r = impl->discover(); !r) return std::unexpected(r.error());
+  // Housekeeping: the summaries are read ahead (the first year-wide lookup after a start
+  // should not wait for them), then days nobody writes to are closed.
+  auto* raw = impl.get();
+  impl->housekeeping = std::thread([raw] {
+    std::vector<BucketId> ids;
+    {
+      std::lock_guard lock(raw->mutex);
+      ids.assign(raw->known.begin(), raw->known.end());
+    }
+    for (const auto& id : ids) {
+      {
+        std::lock_guard lock(raw->housekeeping_mutex);
+        if (raw->housekeeping_stop) return;
+      }
+      (void)raw->summary_of(id);
+    }
+    std::unique_lock lock(raw->housekeeping_mutex);
+    while (!raw->housekeeping_wake.wait_for(lock, std::chrono::seconds(15), [&] { return raw->housekeeping_stop; })) {
+      lock.unlock();
+      raw->close_idle_writers(raw->options.idle_close);
+      lock.lock();
+    }
+  });
   return std::make_unique<Store>(std::move(impl));
 }
 
@@ -629,7 +898,7 @@ void Store::Impl::report_corrupt(const std::string& bucket_path, const Error& er
 }
 
 Result<BucketStats> Store::bucket_stats(const BucketInfo& info) const {
-  auto b = impl_->bucket(id_of(info), false);
+  auto b = impl_->bucket(id_of(info), Impl::Access::read);
   if (!b) return std::unexpected(b.error());
   if (!*b) return fail(Errc::not_found, "no bucket " + info.path);
   std::lock_guard lock((*b)->write_mutex);

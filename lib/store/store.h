@@ -17,6 +17,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -54,6 +55,9 @@ struct StoreOptions {
   // trail, which a purge must write first, always have room. Privileged writes (the
   // audit trail) may use half of it.
   uint64_t reserve_bytes = 0;
+  // A writable bucket nobody wrote to for this long is flushed, summarised and closed
+  // (a past day then opens read-only).
+  std::chrono::steady_clock::duration idle_close = std::chrono::minutes(10);
 };
 
 // What a scan returns. Lists are OR within a field and AND across fields; empty lists

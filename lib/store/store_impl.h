@@ -19,12 +19,14 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
 #include "store/bucket_batch.h"
 #include "store/keyed_hash.h"
 #include "store/seal.h"
+#include "store/summary.h"
 #include "store/store.h"
 
 namespace hokan::store {
@@ -89,8 +91,9 @@ struct BucketDb {
   explicit operator bool() const { return db != nullptr; }
 };
 
-// Opens (creating when missing) a bucket's RocksDB instance with both families.
-Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path);
+// Opens (creating when missing) a bucket's RocksDB instance with both families;
+// `read_only` opens an existing one without writing a byte (no WAL, no OPTIONS file).
+Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path, bool read_only = false);
 
 // Calls `visit(key, value)` for every record block of `db` in key order (object chunks
 // are not blocks). Stops at the first error `visit` returns; errors: io.
@@ -111,7 +114,11 @@ struct Bucket {
   BucketId id;
   std::string path;
   BucketDb store;
+  bool read_only = false;  // opened for reading: a write needs another instance
   uint64_t last_used = 0;
+  // Set while open: told when the instance closes (see Store::Impl::closing).
+  const Store::Impl* owner = nullptr;
+  ~Bucket();
   std::mutex write_mutex;  // held by the writer while writing, by a purge while destroying
   BucketStats stats;       // under write_mutex
   seal::Head seal;         // under write_mutex: where the bucket's seal chain ends
@@ -119,6 +126,10 @@ struct Bucket {
   // Bytes written to its memtables (through the WAL, or object chunks) and not yet
   // flushed: what a flush will turn into tables, counted against the disk reserve.
   std::atomic<uint64_t> unflushed{0};
+  // Under write_mutex: written to since it was opened for writing (its summary file was
+  // removed then; closing writes a new one).
+  bool dirty = false;
+  std::atomic<int64_t> last_write_us{0};  // steady clock, for closing idle days
 };
 
 // ids are reserved in blocks recorded in a small file, so a restart never reuses one
@@ -140,6 +151,8 @@ struct Store::Impl {
   using BucketId = detail::BucketId;
   using Bucket = detail::Bucket;
   using DayNumber = detail::DayNumber;
+  enum class Access { read, write };
+  ~Impl();
 
   StoreOptions options;
   std::filesystem::path buckets_dir;
@@ -151,12 +164,47 @@ struct Store::Impl {
   detail::IdAllocator ids;
   std::mutex ids_mutex;  // the event writer and object uploads both take ids
 
-  mutable std::mutex mutex;  // guards known, open_buckets, tick, busy
+  mutable std::mutex mutex;  // guards known, open_buckets, tick, busy, opening
   std::set<BucketId> known;  // every bucket on disk
   mutable std::map<BucketId, std::shared_ptr<Bucket>> open_buckets;
   mutable uint64_t tick = 0;
   std::set<BucketId> busy;   // being destroyed: nobody may open them meanwhile
+  mutable std::set<BucketId> opening;  // being opened (outside the lock)
   mutable std::condition_variable busy_done;
+  // Instances of each bucket alive now, cached or not (a scan may hold one the cache let
+  // go): a destruction waits until none is left, so no descriptor keeps its bytes.
+  mutable std::mutex instances_mutex;
+  mutable std::condition_variable instances_done;
+  mutable std::map<BucketId, int> instances;
+  // Open instances by directory, for RocksDB's flush notices (which come on its threads,
+  // possibly while the registry's lock is held by a closing bucket waiting for them).
+  mutable std::mutex paths_mutex;
+  mutable std::multimap<std::string, Bucket*> by_path;
+
+  // Summaries of closed buckets (see summary.h), loaded from their files on first use.
+  mutable std::mutex summary_mutex;
+  mutable std::map<BucketId, std::shared_ptr<const BucketSummary>> summaries;
+  mutable std::set<BucketId> unsummarized;  // looked for, no file: must be opened
+  // The summary of a bucket, or null when it has none (never summarised, or written to
+  // since): then only opening it tells what it holds.
+  std::shared_ptr<const BucketSummary> summary_of(const BucketId& id) const;
+  void forget_summary(const BucketId& id) const;
+  // Builds a bucket's summary from its index family and stats, writes the file and
+  // caches it. Errors: io.
+  Result<void> summarize(const BucketId& id, const detail::BucketDb& db, const BucketStats& stats,
+                         const std::string& dir) const;
+  // A bucket instance is closing: a writable one written to since it opened has its
+  // memtables flushed and its summary written first.
+  void closing(Bucket& b) const;
+  // Marks a writable bucket written to (under its write_mutex): its summary file goes.
+  Result<void> make_dirty(Bucket& b) const;
+
+  // Closes writable buckets nobody wrote to for `idle`, flushing and summarising them.
+  void close_idle_writers(std::chrono::steady_clock::duration idle) const;
+  std::thread housekeeping;
+  std::mutex housekeeping_mutex;
+  std::condition_variable housekeeping_wake;
+  bool housekeeping_stop = false;
 
   mutable StoreCounters counters;
   // A damaged block, posting or record met by a scan: counted, logged, skipped.
@@ -196,19 +244,22 @@ struct Store::Impl {
   std::string bucket_path(const BucketId& id) const;
   // Finds every bucket on disk (finishing interrupted destructions first).
   Result<void> discover();
-  // Returns the open bucket, opening (and with `create`, creating) it; null when it
-  // does not exist and `create` is false. Waits while a purge destroys it.
-  Result<std::shared_ptr<Bucket>> bucket(const BucketId& id, bool create) const;
+  // Returns the open bucket, opening it: for `write`, creating it when missing and
+  // writable; for `read`, as it is (read-only when it has a summary; a bucket without
+  // one is opened writable once, flushed and summarised); null for a read of a bucket
+  // that does not exist. Waits while a purge destroys it. Opening runs outside the
+  // registry's lock.
+  Result<std::shared_ptr<Bucket>> bucket(const BucketId& id, Access access) const;
   // Takes a bucket out of service for destruction: nobody can open it until release();
-  // waits for running queries to let go. Returns the bucket, closed.
-  Result<std::shared_ptr<Bucket>> seize(const BucketId& id);
+  // waits (bounded) until no instance of it is open. Returns its path and stats.
+  Result<std::pair<std::string, BucketStats>> seize(const BucketId& id);
   void release(const BucketId& id, bool still_exists);
   // Buckets to visit for a scan, grouped by day in scan order.
   std::vector<std::pair<DayNumber, std::vector<BucketId>>> plan(const ScanQuery& q) const;
 
  private:
-  Result<std::shared_ptr<Bucket>> bucket_locked(const BucketId& id, bool create) const;
-  void close_idle_locked() const;
+  Result<std::shared_ptr<Bucket>> open_new(const BucketId& id, Access access) const;
+  void close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted) const;
   void release_locked(const BucketId& id);
   void recover(const std::filesystem::path& lane_dir);
 };

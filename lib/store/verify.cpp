@@ -106,7 +106,7 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
   std::vector<BucketCheck> out;
   for (auto& [day, ids] : impl.plan(which)) {
     for (const auto& id : ids) {
-      auto opened = impl.bucket(id, false);
+      auto opened = impl.bucket(id, Store::Impl::Access::read);
       if (!opened) return std::unexpected(opened.error());
       if (!*opened) continue;
       const Bucket& bucket = **opened;

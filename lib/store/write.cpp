@@ -107,7 +107,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
   }
   // The bucket is held only while its write runs, so the cache may close it afterwards.
   while (true) {
-    auto opened = bucket(id, true);
+    auto opened = bucket(id, Access::write);
     if (!opened) {
       records.clear();
       return std::unexpected(opened.error());
@@ -120,6 +120,10 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
       lock.unlock();
       retire(id, *opened);
       continue;
+    }
+    if (auto dirty = make_dirty(b); !dirty) {
+      records.clear();
+      return std::unexpected(dirty.error());
     }
     auto& db = b.store;
     seal::Head head = b.seal;
@@ -139,6 +143,10 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     b.stats = after;
     b.seal = head;
     b.unflushed.fetch_add(written, std::memory_order_relaxed);
+    b.last_write_us.store(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now().time_since_epoch())
+                              .count(),
+                          std::memory_order_relaxed);
     return {};
   }
 }
