@@ -125,6 +125,14 @@ expect_contains "the audit record names the sender" "http:nvr-1" "$(head -1 <<<"
 expect_contains "the audit record names the segment" "cam1-" "$(head -1 <<<"$audited")"
 expect_eq "one log line a minute for the sender's DELETEs" 1 "$(grep -c '405 delete for sender nvr-1' "$WORK/hokand.log")"
 expect_eq "no segment destroyed by a DELETE" "${#segments[@]}" "$(grep -c . <<<"$stored")"
+# A DELETE no token names: 405 with the reason; audited once a minute per address.
+expect_eq "a stranger's DELETE" 405 "$(status -X DELETE "$url/v1/objects/cctv/${segments[0]}")"
+expect_contains "405 says why" "destroyed by hokan's retention" "$(cat "$WORK/body")"
+expect_eq "a stranger's second DELETE" 405 "$(status -X DELETE "$url/v1/objects/cctv/${segments[1]}")"
+expect_eq "a stranger's DELETEs: one audit record a minute" 1 \
+  "$(hctl query --category audit --purpose HLS-TEST --since "-5min" --format json |
+     jq -c 'select(.sd["hokan-audit@32473"].action == "object_delete" and .sd["hokan-audit@32473"].user == "http:127.0.0.1")' |
+     grep -c .)"
 # A segment read back through hokanctl is what ffmpeg encoded.
 hctl object get cctv "${segments[1]}" --purpose HLS-TEST -o "$WORK/segment.ts"
 expect_eq "ffprobe: MPEG-TS" mpegts "$(ffprobe -v error -show_entries format=format_name -of csv=p=0 "$WORK/segment.ts")"
