@@ -16,30 +16,43 @@ std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\
 std::optional<std::string> foreign_char(std::string_view text) {
   for (char c : text)
     if (!object_name_char(c))
-      return quoted(std::string(1, c)) + " cannot appear in an object name (" + std::string(kObjectNameRule) + ")";
+      return quoted(std::string(1, c)) + " cannot appear in an object name (" +
+             std::string(kObjectNameRule) + ")";
   return std::nullopt;
 }
 
 const char* conversion(NameTime::Field f) {
   switch (f) {
-    case NameTime::Field::year: return "%Y";
-    case NameTime::Field::month: return "%m";
-    case NameTime::Field::day: return "%d";
-    case NameTime::Field::hour: return "%H";
-    case NameTime::Field::minute: return "%M";
-    case NameTime::Field::second: return "%S";
-    case NameTime::Field::offset: return "%z";
-    default: return "";
+    case NameTime::Field::year:
+      return "%Y";
+    case NameTime::Field::month:
+      return "%m";
+    case NameTime::Field::day:
+      return "%d";
+    case NameTime::Field::hour:
+      return "%H";
+    case NameTime::Field::minute:
+      return "%M";
+    case NameTime::Field::second:
+      return "%S";
+    case NameTime::Field::offset:
+      return "%z";
+    default:
+      return "";
   }
 }
 
 // What one part expects, for the message about a name that does not fit.
 std::string expectation(const NameTime::Part& p) {
   switch (p.field) {
-    case NameTime::Field::literal: return quoted(p.literal);
-    case NameTime::Field::year: return "%Y (4 digits)";
-    case NameTime::Field::offset: return "%z (Z, +hhmm or +hh:mm)";
-    default: return std::string(conversion(p.field)) + " (2 digits)";
+    case NameTime::Field::literal:
+      return quoted(p.literal);
+    case NameTime::Field::year:
+      return "%Y (4 digits)";
+    case NameTime::Field::offset:
+      return "%z (Z, +hhmm or +hh:mm)";
+    default:
+      return std::string(conversion(p.field)) + " (2 digits)";
   }
 }
 
@@ -50,8 +63,9 @@ int digits_at(std::string_view s, std::size_t at, std::size_t n) {
 }
 
 bool all_digits(std::string_view s, std::size_t at, std::size_t n) {
-  return at + n <= s.size() && std::all_of(s.begin() + static_cast<std::ptrdiff_t>(at),
-                                           s.begin() + static_cast<std::ptrdiff_t>(at + n), is_digit);
+  return at + n <= s.size() &&
+         std::all_of(s.begin() + static_cast<std::ptrdiff_t>(at),
+                     s.begin() + static_cast<std::ptrdiff_t>(at + n), is_digit);
 }
 
 // Reads a %z offset at `at`: its length, or 0 when none is there.
@@ -81,8 +95,8 @@ int days_in_month(int year, int month) {
 }  // namespace
 
 bool object_name_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '_' || c == '-' ||
-         c == '+';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '.' || c == '_' ||
+         c == '-' || c == '+';
 }
 
 bool valid_object_name(std::string_view name) {
@@ -101,30 +115,48 @@ Result<NameTime> NameTime::parse(std::string_view pattern) {
     char c = pattern[i];
     if (c != '%') {
       if (auto why = foreign_char(std::string_view(&c, 1))) return bad(*why);
-      if (t.parts_.empty() || t.parts_.back().field != Field::literal) t.parts_.push_back({Field::literal, ""});
+      if (t.parts_.empty() || t.parts_.back().field != Field::literal)
+        t.parts_.push_back({Field::literal, ""});
       t.parts_.back().literal += c;
       continue;
     }
     if (++i == pattern.size()) return bad("a lone % at the end (write %% for a percent sign)");
     Field f;
     switch (pattern[i]) {
-      case 'Y': f = Field::year; break;
-      case 'm': f = Field::month; break;
-      case 'd': f = Field::day; break;
-      case 'H': f = Field::hour; break;
-      case 'M': f = Field::minute; break;
-      case 'S': f = Field::second; break;
-      case 'z': f = Field::offset; break;
-      case '%': return bad("%% is a percent sign, which cannot appear in an object name");
+      case 'Y':
+        f = Field::year;
+        break;
+      case 'm':
+        f = Field::month;
+        break;
+      case 'd':
+        f = Field::day;
+        break;
+      case 'H':
+        f = Field::hour;
+        break;
+      case 'M':
+        f = Field::minute;
+        break;
+      case 'S':
+        f = Field::second;
+        break;
+      case 'z':
+        f = Field::offset;
+        break;
+      case '%':
+        return bad("%% is a percent sign, which cannot appear in an object name");
       default:
-        return bad("%" + std::string(1, pattern[i]) + " is not supported (use %Y %m %d %H %M %S %z)");
+        return bad("%" + std::string(1, pattern[i]) +
+                   " is not supported (use %Y %m %d %H %M %S %z)");
     }
     if (seen[static_cast<int>(f)]) return bad(std::string(conversion(f)) + " appears twice");
     seen[static_cast<int>(f)] = true;
     t.parts_.push_back({f, ""});
   }
   for (Field f : {Field::year, Field::month, Field::day})
-    if (!seen[static_cast<int>(f)]) return bad(std::string("needs ") + conversion(f) + " (a date needs %Y %m %d)");
+    if (!seen[static_cast<int>(f)])
+      return bad(std::string("needs ") + conversion(f) + " (a date needs %Y %m %d)");
   return t;
 }
 
@@ -161,39 +193,55 @@ Result<int64_t> NameTime::find(std::string_view name, const core::TimeZone& zone
         }
         int v = digits_at(name, at, width);
         switch (p.field) {
-          case Field::year: civil.year = v; break;
-          case Field::month: civil.month = v; break;
-          case Field::day: civil.day = v; break;
-          case Field::hour: civil.hour = v; break;
-          case Field::minute: civil.minute = v; break;
-          default: civil.second = v; break;
+          case Field::year:
+            civil.year = v;
+            break;
+          case Field::month:
+            civil.month = v;
+            break;
+          case Field::day:
+            civil.day = v;
+            break;
+          case Field::hour:
+            civil.hour = v;
+            break;
+          case Field::minute:
+            civil.minute = v;
+            break;
+          default:
+            civil.second = v;
+            break;
         }
         at += width;
       }
     }
     if (missing) {
-      if (at - start > best_length) best_start = start, best_length = at - start, best_missing = missing;
+      if (at - start > best_length)
+        best_start = start, best_length = at - start, best_missing = missing;
       continue;
     }
     // The shape fits here: the digits must also name a real date and time.
     std::string found(name.substr(start, at - start));
     auto invalid = [&](const std::string& what) {
-      return fail(Errc::invalid_argument, quoted(found) + " in the name is not a valid time (" + what + ")");
+      return fail(Errc::invalid_argument,
+                  quoted(found) + " in the name is not a valid time (" + what + ")");
     };
     if (civil.month < 1 || civil.month > 12) return invalid("month " + std::to_string(civil.month));
     if (civil.day < 1 || civil.day > days_in_month(civil.year, civil.month))
-      return invalid("day " + std::to_string(civil.day) + " of month " + std::to_string(civil.month));
+      return invalid("day " + std::to_string(civil.day) + " of month " +
+                     std::to_string(civil.month));
     if (civil.hour > 23) return invalid("hour " + std::to_string(civil.hour));
     if (civil.minute > 59) return invalid("minute " + std::to_string(civil.minute));
     if (civil.second > 59) return invalid("second " + std::to_string(civil.second));
     if (!offset) return zone.from_civil(civil);
-    int64_t seconds = core::days_from_civil(civil.year, civil.month, civil.day) * 86400 + civil.hour * 3600 +
-                      civil.minute * 60 + civil.second - *offset;
+    int64_t seconds = core::days_from_civil(civil.year, civil.month, civil.day) * 86400 +
+                      civil.hour * 3600 + civil.minute * 60 + civil.second - *offset;
     return seconds * 1'000'000;
   }
   std::string why = "no time of the form " + quoted(text_) + " in " + quoted(name);
   if (best_missing && best_length > 0)
-    why += ": after " + quoted(name.substr(best_start, best_length)) + " it expects " + expectation(*best_missing);
+    why += ": after " + quoted(name.substr(best_start, best_length)) + " it expects " +
+           expectation(*best_missing);
   return fail(Errc::invalid_argument, why);
 }
 
@@ -211,7 +259,9 @@ Result<NameCamera> NameCamera::parse(std::string_view pattern) {
   c.prefix_ = std::string(pattern.substr(0, at));
   c.separator_ = std::string(pattern.substr(at + kField.size()));
   if (c.separator_.empty())
-    return bad("{camera} needs a separator after it (\"{camera}-\"): the camera is the name's prefix up to it");
+    return bad(
+        "{camera} needs a separator after it (\"{camera}-\"): the camera is the name's prefix up "
+        "to it");
   if (auto why = foreign_char(c.prefix_ + c.separator_)) return bad(*why);
   return c;
 }
@@ -248,7 +298,8 @@ Result<void> check_glob(std::string_view pattern) {
   for (char c : pattern)
     if (c != '*' && c != '?' && !object_name_char(c))
       return fail(Errc::invalid_argument, "bad name pattern " + quoted(pattern) + ": " +
-                                              *foreign_char(std::string_view(&c, 1)) + "; * and ? are wildcards");
+                                              *foreign_char(std::string_view(&c, 1)) +
+                                              "; * and ? are wildcards");
   return {};
 }
 

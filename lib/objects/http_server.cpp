@@ -101,8 +101,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpCounters counters;
   std::atomic<std::size_t> uploads{0};
   std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
-  WindowLimiter log_limiter;     // refusal log lines: one per sender (or peer) and reason a minute
-  WindowLimiter audit_limiter;   // audited DELETEs of peers no token names: one a minute each
+  WindowLimiter log_limiter;    // refusal log lines: one per sender (or peer) and reason a minute
+  WindowLimiter audit_limiter;  // audited DELETEs of peers no token names: one a minute each
 
   std::shared_ptr<ingest::ConnectionTable> connections;
 
@@ -232,8 +232,6 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return result;
   }
 
-  // Answers one PUT. True when its body was read whole and answered with success, so
-  // the connection can carry another request.
   // Reads a body that is not kept, when it is small enough; true when it was read whole
   // (the connection may then carry another request). A sender waiting for 100-continue
   // sends none, and is answered at once.
@@ -287,6 +285,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await error(stream, r, version, asker);
   }
 
+  // Answers one PUT. True when its body was read whole and answered with success (or
+  // 204 for an ignored name), so the connection can carry another request.
   awaitable<bool> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, const std::string& category,
                              const std::string& sent_name, ingest::ConnectionTable::Entry* entry,

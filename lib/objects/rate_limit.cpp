@@ -4,7 +4,8 @@
 
 namespace hokan::objects {
 
-WindowLimiter::WindowLimiter(Clock::duration window, std::size_t max_keys) : window_(window), max_keys_(max_keys) {}
+WindowLimiter::WindowLimiter(Clock::duration window, std::size_t max_keys)
+    : window_(window), max_keys_(max_keys) {}
 
 std::optional<uint64_t> WindowLimiter::admit(const std::string& key, Clock::time_point now) {
   std::lock_guard lock(mutex_);

@@ -20,7 +20,8 @@ class WindowLimiter {
   using Clock = std::chrono::steady_clock;
   // At most `max_keys` keys are tracked: past that, keys whose window has passed are
   // forgotten, and while none has, new keys are held back (a flood of distinct peers).
-  explicit WindowLimiter(Clock::duration window = std::chrono::minutes(1), std::size_t max_keys = 4096);
+  explicit WindowLimiter(Clock::duration window = std::chrono::minutes(1),
+                         std::size_t max_keys = 4096);
 
   // Whether an event of `key` may go now. When it may: how many of the key's events were
   // held back since the last that went. Nothing when this one is held back.

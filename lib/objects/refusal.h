@@ -32,21 +32,36 @@ constexpr std::size_t kReasonCount = static_cast<std::size_t>(Reason::failed) + 
 
 constexpr std::string_view reason_name(Reason r) {
   switch (r) {
-    case Reason::category: return "category";
-    case Reason::token: return "token";
-    case Reason::name: return "name";
-    case Reason::metadata: return "metadata";
-    case Reason::content_type: return "content_type";
-    case Reason::too_large: return "too_large";
-    case Reason::exists: return "exists";
-    case Reason::method: return "method";
-    case Reason::delete_: return "delete";
-    case Reason::path: return "path";
-    case Reason::headers: return "headers";
-    case Reason::too_slow: return "too_slow";
-    case Reason::busy: return "busy";
-    case Reason::disk_full: return "disk_full";
-    case Reason::failed: return "failed";
+    case Reason::category:
+      return "category";
+    case Reason::token:
+      return "token";
+    case Reason::name:
+      return "name";
+    case Reason::metadata:
+      return "metadata";
+    case Reason::content_type:
+      return "content_type";
+    case Reason::too_large:
+      return "too_large";
+    case Reason::exists:
+      return "exists";
+    case Reason::method:
+      return "method";
+    case Reason::delete_:
+      return "delete";
+    case Reason::path:
+      return "path";
+    case Reason::headers:
+      return "headers";
+    case Reason::too_slow:
+      return "too_slow";
+    case Reason::busy:
+      return "busy";
+    case Reason::disk_full:
+      return "disk_full";
+    case Reason::failed:
+      return "failed";
   }
   return "failed";
 }

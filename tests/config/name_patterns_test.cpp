@@ -39,7 +39,8 @@ TEST(NameTime, AnOffsetInTheNameWinsOverTheZone) {
 }
 
 TEST(NameTime, AMissingTimeOfDayIsMidnight) {
-  EXPECT_EQ(*time_pattern("%Y-%m-%d").find("form-2026-11-20.pdf", *tokyo()), at("2026-11-20T00:00:00+09:00"));
+  EXPECT_EQ(*time_pattern("%Y-%m-%d").find("form-2026-11-20.pdf", *tokyo()),
+            at("2026-11-20T00:00:00+09:00"));
   EXPECT_EQ(*time_pattern("%d.%m.%Y_%H%M").find("ch07_20.11.2026_0315.mp4", *tokyo()),
             at("2026-11-20T03:15:00+09:00"));
 }
@@ -51,19 +52,24 @@ TEST(NameTime, TheLeftmostPlaceThatFitsIsTaken) {
 
 TEST(NameTime, ANameThatDoesNotFitSaysHowFarTheNearestPlaceGot) {
   EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1-2026-11-20.ts"),
-            "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-2026-11-20.ts\": after \"2026\" it expects %m (2 digits)");
+            "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-2026-11-20.ts\": after \"2026\" it "
+            "expects %m (2 digits)");
   EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1-20261120-0300.ts"),
-            "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-20261120-0300.ts\": after \"20261120\" it expects \"T\"");
-  EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1.ts"), "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1.ts\"");
+            "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-20261120-0300.ts\": after "
+            "\"20261120\" it expects \"T\"");
+  EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1.ts"),
+            "no time of the form \"%Y%m%dT%H%M%S\" in \"cam1.ts\"");
   EXPECT_EQ(find_error("%Y%m%d%z", "x-20261120.ts"),
-            "no time of the form \"%Y%m%d%z\" in \"x-20261120.ts\": after \"20261120\" it expects %z (Z, +hhmm or "
+            "no time of the form \"%Y%m%d%z\" in \"x-20261120.ts\": after \"20261120\" it expects "
+            "%z (Z, +hhmm or "
             "+hh:mm)");
 }
 
 TEST(NameTime, DigitsThatNameNoRealTimeAreRefused) {
   EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1-20261320T030000.ts"),
             "\"20261320T030000\" in the name is not a valid time (month 13)");
-  EXPECT_EQ(find_error("%Y%m%d", "cam1-20270229.ts"), "\"20270229\" in the name is not a valid time (day 29 of month 2)");
+  EXPECT_EQ(find_error("%Y%m%d", "cam1-20270229.ts"),
+            "\"20270229\" in the name is not a valid time (day 29 of month 2)");
   EXPECT_TRUE(time_pattern("%Y%m%d").find("cam1-20280229.ts", *tokyo()));  // a leap year
   EXPECT_EQ(find_error("%Y%m%dT%H%M%S", "cam1-20261120T240000.ts"),
             "\"20261120T240000\" in the name is not a valid time (hour 24)");
@@ -76,13 +82,18 @@ TEST(NameTime, BadPatternsAreRefusedWithTheReason) {
     auto p = NameTime::parse(text);
     return p ? std::string() : p.error().message;
   };
-  EXPECT_EQ(error("%Y%m%dT%H%M%q"), "bad time pattern \"%Y%m%dT%H%M%q\": %q is not supported (use %Y %m %d %H %M %S %z)");
+  EXPECT_EQ(error("%Y%m%dT%H%M%q"),
+            "bad time pattern \"%Y%m%dT%H%M%q\": %q is not supported (use %Y %m %d %H %M %S %z)");
   EXPECT_EQ(error("%Y%m"), "bad time pattern \"%Y%m\": needs %d (a date needs %Y %m %d)");
   EXPECT_EQ(error("%Y%m%d%Y"), "bad time pattern \"%Y%m%d%Y\": %Y appears twice");
   EXPECT_EQ(error("%Y-%m-%d %H:%M"),
-            "bad time pattern \"%Y-%m-%d %H:%M\": \" \" cannot appear in an object name (1 to 200 of A-Z a-z 0-9 . _ - +)");
-  EXPECT_EQ(error("%Y%m%d%"), "bad time pattern \"%Y%m%d%\": a lone % at the end (write %% for a percent sign)");
-  EXPECT_EQ(error("%Y%m%d%%"), "bad time pattern \"%Y%m%d%%\": %% is a percent sign, which cannot appear in an object name");
+            "bad time pattern \"%Y-%m-%d %H:%M\": \" \" cannot appear in an object name (1 to 200 "
+            "of A-Z a-z 0-9 . _ - +)");
+  EXPECT_EQ(error("%Y%m%d%"),
+            "bad time pattern \"%Y%m%d%\": a lone % at the end (write %% for a percent sign)");
+  EXPECT_EQ(
+      error("%Y%m%d%%"),
+      "bad time pattern \"%Y%m%d%%\": %% is a percent sign, which cannot appear in an object name");
 }
 
 // --- name_camera --------------------------------------------------------------------
@@ -104,13 +115,18 @@ TEST(NameCamera, BadPatternsAreRefusedWithTheReason) {
     auto p = NameCamera::parse(text);
     return p ? std::string() : p.error().message;
   };
-  EXPECT_EQ(error("-"), "bad camera pattern \"-\": expected {camera} and the separator after it, such as \"{camera}-\"");
+  EXPECT_EQ(error("-"),
+            "bad camera pattern \"-\": expected {camera} and the separator after it, such as "
+            "\"{camera}-\"");
   EXPECT_EQ(error("{camera}"),
-            "bad camera pattern \"{camera}\": {camera} needs a separator after it (\"{camera}-\"): the camera is the "
+            "bad camera pattern \"{camera}\": {camera} needs a separator after it (\"{camera}-\"): "
+            "the camera is the "
             "name's prefix up to it");
-  EXPECT_EQ(error("{camera}-{camera}-"), "bad camera pattern \"{camera}-{camera}-\": {camera} appears twice");
+  EXPECT_EQ(error("{camera}-{camera}-"),
+            "bad camera pattern \"{camera}-{camera}-\": {camera} appears twice");
   EXPECT_EQ(error("{camera}:"),
-            "bad camera pattern \"{camera}:\": \":\" cannot appear in an object name (1 to 200 of A-Z a-z 0-9 . _ - +)");
+            "bad camera pattern \"{camera}:\": \":\" cannot appear in an object name (1 to 200 of "
+            "A-Z a-z 0-9 . _ - +)");
 }
 
 // --- names and globs ----------------------------------------------------------------
@@ -135,7 +151,8 @@ TEST(Globs, MatchWholeNames) {
   EXPECT_TRUE(glob_match("*", "anything"));
   EXPECT_TRUE(check_glob("cam*.m3u8"));
   EXPECT_EQ(check_glob("cam 1.m3u8").error().message,
-            "bad name pattern \"cam 1.m3u8\": \" \" cannot appear in an object name (1 to 200 of A-Z a-z 0-9 . _ - +); * "
+            "bad name pattern \"cam 1.m3u8\": \" \" cannot appear in an object name (1 to 200 of "
+            "A-Z a-z 0-9 . _ - +); * "
             "and ? are wildcards");
 }
 

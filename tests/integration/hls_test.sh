@@ -68,6 +68,17 @@ in_window() { # epoch from to
   [ "$1" -ge "$2" ] && [ "$1" -le "$3" ] && echo yes || echo "no ($1 not in $2..$3)"
 }
 
+# Polls until a command's output has at least N lines (bounded: 10 s); prints the output.
+wait_lines() { # n command...
+  local want=$1 out i; shift
+  for i in $(seq 1 100); do
+    out=$("$@")
+    [ "$(grep -c . <<<"$out")" -ge "$want" ] && break
+    sleep 0.1
+  done
+  printf '%s\n' "$out"
+}
+
 # Runs a peer in the background as one of PEER_PIDS and waits for it, at most $1 seconds.
 run_peer() {
   local limit=$1 pid i; shift
@@ -95,9 +106,9 @@ mapfile -t segments < <(grep -o "cam1-[0-9]\{8\}T[0-9]\{6\}\.ts" "$WORK/ffmpeg.l
 echo "ffmpeg wrote ${#segments[@]} segments: ${segments[*]}"
 expect_eq "ffmpeg wrote 4 or more segments" yes "$([ "${#segments[@]}" -ge 4 ] && echo yes || echo "no: ${#segments[@]}")"
 expect_eq "ffmpeg printed no error" "" "$(grep -i -E 'error|failed' "$WORK/ffmpeg.log" | grep -v -i 'error-resilient' || true)"
-# The last segment is durable when ffmpeg has closed it; the store's answer is awaited by
-# ffmpeg, so everything is listed now.
-stored=$(list --category cctv --camera cam1 --since "-5min")
+# ffmpeg does not wait for the answers (it sends a segment's last chunk and closes), so
+# the last segment may still be on its way to the disk when ffmpeg exits.
+stored=$(wait_lines "${#segments[@]}" list --category cctv --camera cam1 --since "-5min")
 expect_eq "every segment stored under camera cam1" "$(printf '%s\n' "${segments[@]}")" \
   "$(jq -r .message <<<"$stored" | sort)"
 expect_eq "time from the name" name "$(jq -r .fields.time_source <<<"$stored" | sort -u)"
@@ -118,8 +129,12 @@ expect_contains "the playlist was not stored" "no object named" "$out"
 # sender), one log line a minute, and nothing destroyed.
 deletes=$(metric 'hokan_http_refused_total{reason="delete"}')
 expect_eq "ffmpeg's DELETEs refused" yes "$([ "$deletes" -ge 1 ] && echo yes || echo "no: $deletes")"
-audited=$(hctl query --category audit --purpose HLS-TEST --since "-5min" --format json |
-  jq -c 'select(.sd["hokan-audit@32473"].action == "object_delete")')
+# Each is counted once its audit record is durable.
+deletes_audited() {
+  hctl query --category audit --purpose HLS-TEST --since "-5min" --format json |
+    jq -c 'select(.sd["hokan-audit@32473"].action == "object_delete")'
+}
+audited=$(wait_lines "$deletes" deletes_audited)
 expect_eq "each DELETE audited" "$deletes" "$(grep -c . <<<"$audited")"
 expect_contains "the audit record names the sender" "http:nvr-1" "$(head -1 <<<"$audited")"
 expect_contains "the audit record names the segment" "cam1-" "$(head -1 <<<"$audited")"
@@ -214,7 +229,7 @@ run_start=$(date +%s)
 run_peer 60 bash -c "${readme_cmd//127.0.0.1:5580/127.0.0.1:$port}" > "$WORK/readme-ffmpeg.log" 2>&1 ||
   { cat "$WORK/readme-ffmpeg.log" >&2; fail "the README's ffmpeg command failed"; }
 run_end=$(date +%s)
-shipped=$(list --category cctv --camera cam1 --since "-5min")
+shipped=$(wait_lines 1 list --category cctv --camera cam1 --since "-5min")
 expect_eq "README command: a segment stored" yes "$([ -n "$shipped" ] && echo yes || echo no)"
 expect_eq "README command: time from the name" name "$(jq -r .fields.time_source <<<"$shipped" | sort -u)"
 expect_eq "README command: time inside the run" yes \

@@ -20,8 +20,11 @@ std::shared_ptr<const config::Config> site_config() {
       "retention_by_camera = { \"vault-door\" = \"90d\", \"door-2\" = \"60d\" }\n"
       "name_time = \"%Y%m%dT%H%M%S\"\nname_camera = \"{camera}-\"\nreplace = [\"*.m3u8\"]\n"
       "[[category]]\nname = \"docs\"\nkind = \"object\"\nretention = \"1y\"\n"
-      "[[sender]]\nname = \"nvr-1\"\ntoken_sha256 = \"" + core::sha256_hex(kNvrToken) + "\"\n"
-      "[[sender]]\nname = \"door\"\ntoken_sha256 = \"" + core::sha256_hex(kDoorToken) + "\"\ncamera = \"door-2\"\n",
+      "[[sender]]\nname = \"nvr-1\"\ntoken_sha256 = \"" +
+          core::sha256_hex(kNvrToken) +
+          "\"\n"
+          "[[sender]]\nname = \"door\"\ntoken_sha256 = \"" +
+          core::sha256_hex(kDoorToken) + "\"\ncamera = \"door-2\"\n",
       "t.toml");
   EXPECT_TRUE(loaded.errors.empty()) << loaded.errors.front();
   return loaded.config;
@@ -35,8 +38,8 @@ struct Put {
   std::string bearer = "Bearer " + kNvrToken;
   PutHeaders headers{.authorization = bearer};
 
-  std::variant<Refusal, Ignored, PutPlan> decode(const std::string& category, const std::string& name,
-                                                 int64_t now = kNow) {
+  std::variant<Refusal, Ignored, PutPlan> decode(const std::string& category,
+                                                 const std::string& name, int64_t now = kNow) {
     return decode_put(headers, category, name, "192.0.2.7", *config, policy, now);
   }
   PutPlan plan(const std::string& category, const std::string& name, int64_t now = kNow) {
@@ -91,10 +94,12 @@ TEST(PutTime, ANameWithoutTheTimeIsRefusedSayingWhy) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.reason, Reason::name);
   EXPECT_EQ(r.message,
-            "name: no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-2026-11-20.ts\": after \"2026\" it expects %m (2 "
+            "name: no time of the form \"%Y%m%dT%H%M%S\" in \"cam1-2026-11-20.ts\": after \"2026\" "
+            "it expects %m (2 "
             "digits) (category cctv reads the time from names by name_time; or send X-Hokan-Time)");
   EXPECT_EQ(put.refusal("cctv", "cam1-20261320T030000.ts").message,
-            "name: \"20261320T030000\" in the name is not a valid time (month 13) (category cctv reads the time from "
+            "name: \"20261320T030000\" in the name is not a valid time (month 13) (category cctv "
+            "reads the time from "
             "names by name_time; or send X-Hokan-Time)");
 }
 
@@ -114,9 +119,11 @@ TEST(PutTime, ATimeFromTheNameIsGuardedLikeAClaimedOne) {
 TEST(PutTime, TheEndMayNotComeBeforeTheTimeFromTheName) {
   Put put;
   put.headers.end = "2026-11-20T02:00:00+09:00";
-  EXPECT_EQ(put.refusal("cctv", "cam1-20261120T030000.ts").message, "X-Hokan-End: before the object's time");
+  EXPECT_EQ(put.refusal("cctv", "cam1-20261120T030000.ts").message,
+            "X-Hokan-End: before the object's time");
   put.headers.end = "2026-11-20T03:00:02+09:00";
-  EXPECT_EQ(field(put.plan("cctv", "cam1-20261120T030000.ts").meta, "end"), "2026-11-20T03:00:02+09:00");
+  EXPECT_EQ(field(put.plan("cctv", "cam1-20261120T030000.ts").meta, "end"),
+            "2026-11-20T03:00:02+09:00");
 }
 
 // --- The camera ----------------------------------------------------------------------
@@ -159,7 +166,8 @@ TEST(PutCamera, ANameWithoutTheCameraIsRefusedSayingWhy) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.reason, Reason::name);
   EXPECT_EQ(r.message,
-            "name: \"20261120T030000.ts\" does not begin with a camera of the form \"{camera}-\" (category cctv reads "
+            "name: \"20261120T030000.ts\" does not begin with a camera of the form \"{camera}-\" "
+            "(category cctv reads "
             "the camera from names by name_camera; or send X-Hokan-Camera)");
 }
 
@@ -170,7 +178,8 @@ TEST(PutCamera, AScannerNamesItsHostAndNoCamera) {
   EXPECT_EQ(p.meta.host, "scanner-2f");
   EXPECT_EQ(field(p.meta, "camera"), "");
   put.headers.camera = "cam1";
-  EXPECT_EQ(put.refusal("cctv", "cam1-20261120T030000.ts").message, "X-Hokan-Camera and X-Hokan-Host: give one");
+  EXPECT_EQ(put.refusal("cctv", "cam1-20261120T030000.ts").message,
+            "X-Hokan-Camera and X-Hokan-Host: give one");
 }
 
 // --- Playlists -----------------------------------------------------------------------
