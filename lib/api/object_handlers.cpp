@@ -45,13 +45,17 @@ void Service::Impl::run(const Caller& caller, const ObjectGetOp& op, RequestAudi
   if (!object_category(*snapshot, op.category))
     return audit.refuse("\"" + op.category + "\" is not an object category", out);
   if (!audit.intent(out)) return;
-  // The name is the record's message: scan the category for it (names are unique).
+  // The name is the record's message: scan the category for it (names are unique). A
+  // name the category replaces (a playlist) is kept as versions "NAME@<time>": newest
+  // first, the first one found is the one to read.
   store::ScanQuery q;
   q.categories = {op.category};
   q.prefilter = op.name;
+  q.reverse = true;
   std::optional<store::Event> found;
+  const std::string version_prefix = op.name + "@";
   auto scanned = store.scan(q, [&](store::Event& e) {
-    if (e.message != op.name || !e.is_object()) return true;
+    if ((e.message != op.name && !e.message.starts_with(version_prefix)) || !e.is_object()) return true;
     found = std::move(e);
     return false;
   });

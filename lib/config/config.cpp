@@ -576,7 +576,8 @@ class Loader {
   void read_category(const toml::table& t, const std::string& path, Config& c) {
     check_keys(t, path,
                {"name", "kind", "retention", "starts", "retention_by_host", "retention_by_camera",
-                "retention_by_outcome", "match", "disclosable", "erasable"});
+                "retention_by_outcome", "match", "disclosable", "erasable", "name_time", "name_camera", "replace",
+                "ignore"});
     Category cat;
     cat.line = static_cast<int>(t.source().begin.line);
     if (auto name = required_string(t, path, "name")) {
@@ -631,7 +632,46 @@ class Loader {
     }
     read_bool(t, path, "disclosable", cat.disclosable);
     read_bool(t, path, "erasable", cat.erasable);
+    read_object_names(t, path, cat);
     c.categories.push_back(std::move(cat));
+  }
+
+  // What an object category reads from names (name_time, name_camera) and which names
+  // it replaces or ignores on a repeated PUT.
+  void read_object_names(const toml::table& t, const std::string& path, Category& cat) {
+    const bool object = cat.kind == Category::Kind::object;
+    for (const char* key : {"name_time", "name_camera", "replace", "ignore"})
+      if (const toml::node* n = t.get(key); n && !object)
+        error(*n, path + "." + key, "only object categories have names; events are read from their message");
+    if (!object) return;
+    if (auto text = string_at(t, path, "name_time")) {
+      if (auto p = NameTime::parse(*text))
+        cat.name_time = std::move(*p);
+      else
+        error(*t.get("name_time"), path + ".name_time", p.error().message);
+    }
+    if (auto text = string_at(t, path, "name_camera")) {
+      if (auto p = NameCamera::parse(*text))
+        cat.name_camera = std::move(*p);
+      else
+        error(*t.get("name_camera"), path + ".name_camera", p.error().message);
+    }
+    auto globs = [&](const char* key, std::vector<std::string>& out) {
+      read_strings(t, path, key, [&](const std::string& v, const toml::node& n, const std::string& full) {
+        if (auto ok = check_glob(v); !ok)
+          error(n, full, ok.error().message);
+        else
+          out.push_back(v);
+      });
+    };
+    globs("replace", cat.replace);
+    if (t.get("ignore"))
+      globs("ignore", cat.ignore);
+    else
+      cat.ignore = {"*.m3u8", "*.mpd"};  // recorders' playlists, rewritten after every segment
+    for (const auto& g : cat.replace)
+      if (std::find(cat.ignore.begin(), cat.ignore.end(), g) != cat.ignore.end() && t.get("ignore"))
+        error(*t.get("ignore"), path + ".ignore", "\"" + g + "\" is in replace too: a name is replaced or ignored");
   }
 
   void read_match(const toml::table& t, const std::string& path, Match& m) {
@@ -726,7 +766,7 @@ class Loader {
   }
 
   void read_sender(const toml::table& t, const std::string& path, Config& c) {
-    check_keys(t, path, {"name", "token_sha256", "categories"});
+    check_keys(t, path, {"name", "token_sha256", "categories", "camera"});
     Sender s;
     if (auto name = required_string(t, path, "name")) {
       if (std::any_of(c.senders.begin(), c.senders.end(),
@@ -757,6 +797,16 @@ class Loader {
                    s.categories.push_back(v);
                    sender_categories_.push_back({v, n.source().begin, key});
                  });
+    if (auto camera = string_at(t, path, "camera")) {
+      // Kept on every record it names, like an X-Hokan-Camera header: the same rules.
+      const bool control = std::any_of(camera->begin(), camera->end(), [](char ch) {
+        return static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f;
+      });
+      if (camera->empty() || camera->size() > 256 || control)
+        error(*t.get("camera"), path + ".camera", "expected 1 to 256 bytes without control characters");
+      else
+        s.camera = *camera;
+    }
     c.senders.push_back(std::move(s));
   }
 

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/name_patterns.h"
 #include "core/error.h"
 #include "core/timezone.h"
 
@@ -59,6 +60,16 @@ struct Category {
   Match match;
   bool disclosable = true;
   bool erasable = true;
+  // Objects whose upload carries no X-Hokan-Time / X-Hokan-Camera: what their name says
+  // (see name_patterns.h). Unset: the received time, and no camera from the name.
+  std::optional<NameTime> name_time;
+  std::optional<NameCamera> name_camera;
+  // Playlists and other names a recorder PUTs again and again, as globs. A name in
+  // `replace` is stored as a new version each time ("NAME@<received UTC time>", the
+  // newest read as NAME); one in `ignore` is answered 204 and not stored. replace is
+  // checked first. Object categories ignore "*.m3u8" and "*.mpd" unless told otherwise.
+  std::vector<std::string> replace;
+  std::vector<std::string> ignore;
   int line = 0;  // where it was defined, for messages
 };
 
@@ -80,6 +91,7 @@ struct Sender {
   std::string name;
   std::string token_sha256;             // hex SHA-256 of the bearer token, never the token
   std::vector<std::string> categories;  // empty = any object category
+  std::string camera;                   // the camera its uploads are of, unless they say; "" = none
 };
 
 struct TlsListener {

@@ -6,16 +6,19 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <future>
 #include <variant>
 
 #include "core/log_exceptions.h"
 #include "core/sha256.h"
-#include "objects/put_request.h"
-#include "store/object_names.h"
 #include "core/time_format.h"
 #include "ingest/connections.h"
 #include "ingest/listeners.h"
+#include "objects/put_request.h"
+#include "objects/rate_limit.h"
+#include "store/object_names.h"
 
 namespace hokan::objects {
 namespace asio = boost::asio;
@@ -33,10 +36,38 @@ constexpr std::size_t kReadChunk = 1 << 20;
 // rate must reach [listen] upload_min_rate.
 constexpr auto kUploadGrace = std::chrono::seconds(10);
 
-// The HTTP status for a store error: 507 when the disk is full (the sender should retry
+// The refusal for a store error: 507 when the disk is full (the sender should retry
 // later), 500 otherwise.
-int status_for(const Error& e) { return e.code == Errc::no_space ? 507 : 500; }
+Refusal refusal_for(const Error& e) {
+  return e.code == Errc::no_space ? Refusal{507, Reason::disk_full, e.message} : Refusal{500, Reason::failed, e.message};
+}
 constexpr std::size_t kHeaderLimit = 16 * 1024;
+// A body read only to be thrown away (an ignored playlist, a DELETE) is read whole when it
+// is at most this, so the sender sees the answer instead of a reset connection.
+constexpr uint64_t kDrainLimit = 1 << 20;
+
+// Who sent a request, for the log and the audit trail: the request line, the peer's
+// address and, once asked, the [[sender]] its token names.
+struct Asker {
+  std::string peer;
+  std::string request;        // "PUT /v1/objects/cctv/x.ts", made printable
+  std::string authorization;  // as received
+
+  // The sender's name when the token names one, else "".
+  std::string sender(const config::Config& config) const {
+    const config::Sender* s = sender_of(config, authorization);
+    return s ? s->name : std::string();
+  }
+};
+
+// Request text for a log line: printable ASCII only and bounded, whatever was sent.
+std::string printable(std::string_view text) {
+  std::string out(text.substr(0, 240));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  if (text.size() > 240) out += "...";
+  return out;
+}
 const std::string kJson = "application/json";
 const std::string kText = "text/plain";
 const std::string kPrometheus = "text/plain; version=0.0.4";
@@ -70,6 +101,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpCounters counters;
   std::atomic<std::size_t> uploads{0};
   std::shared_ptr<spdlog::logger> log = spdlog::get("ingest");
+  WindowLimiter log_limiter;    // refusal log lines: one per sender (or peer) and reason a minute
+  WindowLimiter audit_limiter;  // audited DELETEs of peers no token names: one a minute each
 
   std::shared_ptr<ingest::ConnectionTable> connections;
 
@@ -93,8 +126,22 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_await http::async_write(stream, res, as_tuple_awaitable);
   }
 
-  awaitable<void> error(beast::tcp_stream& stream, Refusal r, unsigned version) {
-    counters.refused.fetch_add(1, std::memory_order_relaxed);
+  // Tells the sender why (the body), counts the reason and logs it, at most one line per
+  // sender and reason a minute: a recorder that is refused keeps retrying.
+  void note_refusal(const Refusal& r, const Asker& asker) {
+    counters.refused[static_cast<std::size_t>(r.reason)].fetch_add(1, std::memory_order_relaxed);
+    if (!log) return;
+    std::string sender = asker.sender(*ctx.config());
+    std::string who = sender.empty() ? asker.peer : "sender " + sender + " (" + asker.peer + ")";
+    auto held = log_limiter.admit((sender.empty() ? asker.peer : sender) + "\n" + std::string(reason_name(r.reason)));
+    if (!held) return;
+    std::string more = *held ? " (and " + std::to_string(*held) + " more like it in the last minute)" : "";
+    log->warn("http: {} {} for {}: {}: {}{}", r.status, reason_name(r.reason), who, asker.request,
+              printable(r.message), more);
+  }
+
+  awaitable<void> error(beast::tcp_stream& stream, Refusal r, unsigned version, const Asker& asker) {
+    note_refusal(r, asker);
     // (Plain locals, not literals, in co_await arguments: g++ 12 miscompiles arrays there.)
     std::string body = json{{"error", r.message}}.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
     std::string type = kJson;
@@ -185,33 +232,97 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     co_return result;
   }
 
-  // Answers one PUT. True when its body was read whole and answered with success, so
-  // the connection can carry another request.
+  // Reads a body that is not kept, when it is small enough; true when it was read whole
+  // (the connection may then carry another request). A sender waiting for 100-continue
+  // sends none, and is answered at once.
+  awaitable<bool> drain(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                        http::request_parser<http::buffer_body>& parser) {
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) co_return false;
+    std::optional<uint64_t> direct_left;
+    if (!parser.chunked()) direct_left = parser.content_length().value_or(0);
+    if (direct_left && *direct_left > kDrainLimit) co_return false;
+    std::vector<char> chunk(64 * 1024);
+    uint64_t total = 0;
+    while (direct_left ? *direct_left > 0 : !parser.is_done()) {
+      auto [ec, got] = co_await read_body(stream, buffer, parser, direct_left, chunk);
+      if (ec || (total += got) > kDrainLimit) co_return false;
+    }
+    co_return true;
+  }
+
+  // A DELETE of an object: refused, since only hokan's retention and erasure destroy
+  // objects, and audited (a sender that no token names: one record a minute per peer,
+  // counting those left out), so that whoever tried is on record.
+  awaitable<void> refuse_delete(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                http::request_parser<http::buffer_body>& parser, const std::string& rest,
+                                const Asker& asker) {
+    unsigned version = parser.get().version();
+    auto slash = rest.find('/');
+    std::string category = printable(rest.substr(0, slash));
+    std::string name = slash == std::string::npos ? "" : printable(rest.substr(slash + 1));
+    std::string sender = asker.sender(*ctx.config());
+    std::optional<uint64_t> unrecorded = 0;
+    if (sender.empty()) unrecorded = audit_limiter.admit(asker.peer);
+    bool recorded = false;
+    if (ctx.auditor && unrecorded) {
+      audit::Entry entry;
+      entry.uid = ::getuid();  // written by hokand on the sender's behalf; the sender is in `user`
+      entry.user = "http:" + (sender.empty() ? asker.peer : sender);
+      entry.action = "object_delete";
+      entry.filter = json{{"category", category}, {"name", name}, {"peer", asker.peer}, {"sender", sender}}.dump(
+          -1, ' ', false, json::error_handler_t::replace);
+      entry.phase = audit::Phase::refused;
+      entry.why = "objects are destroyed by hokan's retention and erasure, not by DELETE";
+      if (*unrecorded)
+        entry.why += " (" + std::to_string(*unrecorded) + " earlier DELETEs of this peer were not recorded: rate limit)";
+      recorded = co_await off_io([&] { return ctx.auditor->record(entry); });
+      if (!recorded && log) log->error("audit: could not record a DELETE from {}", asker.peer);
+    }
+    co_await drain(stream, buffer, parser);
+    Refusal r{405, Reason::delete_,
+              "objects are destroyed by hokan's retention (purge) and erasure, never by DELETE" +
+                  std::string(recorded ? "; this request is in the audit trail" : "")};
+    co_await error(stream, r, version, asker);
+  }
+
+  // Answers one PUT. True when its body was read whole and answered with success (or
+  // 204 for an ignored name), so the connection can carry another request.
   awaitable<bool> put_object(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                              http::request_parser<http::buffer_body>& parser, const std::string& category,
-                             const std::string& name, ingest::ConnectionTable::Entry* entry) {
+                             const std::string& sent_name, ingest::ConnectionTable::Entry* entry,
+                             const Asker& asker) {
     auto& req = parser.get();
     unsigned version = req.version();
-    boost::system::error_code peer_ec;
-    std::string peer = stream.socket().remote_endpoint(peer_ec).address().to_string();
-    auto decoded = decode_put(headers_of(parser), category, name, peer, *ctx.config(), *ctx.policy(), core::now_us());
+    auto decoded = decode_put(headers_of(parser), category, sent_name, asker.peer, *ctx.config(), *ctx.policy(),
+                              core::now_us());
     if (auto* refusal = std::get_if<Refusal>(&decoded)) {
       Refusal r = *refusal;
-      co_await error(stream, r, version);
+      co_await error(stream, r, version, asker);
       co_return false;
+    }
+    if (auto* ignored = std::get_if<Ignored>(&decoded)) {
+      // A playlist, rewritten after every segment: not kept, and no error for the recorder.
+      counters.ignored.fetch_add(1, std::memory_order_relaxed);
+      if (log) log->debug("http: {}: ignored (matches \"{}\")", asker.request, ignored->pattern);
+      bool whole = co_await drain(stream, buffer, parser);
+      bool keep_alive = whole && req.keep_alive();
+      co_await respond<http::string_body>(stream, http::status::no_content, std::string(), kText, version, keep_alive);
+      co_return keep_alive;
     }
     store::Event meta = std::get<PutPlan>(decoded).meta;
     uint64_t limit = std::get<PutPlan>(decoded).limit;
+    const std::string name = std::get<PutPlan>(decoded).name;
     if (auto space = ctx.store->space(); space.full) {
-      Refusal r{507, "disk full: nothing can be stored now (" + std::to_string(space.free >> 20) +
-                         " MiB free, the rest kept for purges); retry later"};
-      co_await error(stream, r, version);
+      Refusal r{507, Reason::disk_full,
+                "disk full: nothing can be stored now (" + std::to_string(space.free >> 20) +
+                    " MiB free, the rest kept for purges); retry later"};
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     if (uploads.fetch_add(1) >= ctx.max_concurrent_uploads) {
       uploads.fetch_sub(1);
-      Refusal r{503, "too many uploads at once; retry"};
-      co_await error(stream, r, version);
+      Refusal r{503, Reason::busy, "too many uploads at once; retry"};
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     struct Release {
@@ -222,8 +333,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     // wins and the others get 409. Until the upload commits it, leaving frees it.
     auto reserved = co_await off_io([&] { return ctx.names->reserve(category, name); });
     if (!reserved) {
-      Refusal r{reserved.error().code == Errc::already_exists ? 409 : 500, reserved.error().message};
-      co_await error(stream, r, version);
+      Refusal r = reserved.error().code == Errc::already_exists
+                      ? Refusal{409, Reason::exists, reserved.error().message}
+                      : refusal_for(reserved.error());
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     struct Reservation {
@@ -236,8 +349,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     } reservation{*ctx.names, category, name};
     auto begun = co_await off_io([&] { return ctx.store->begin_object(meta); });
     if (!begun) {
-      Refusal r{status_for(begun.error()), begun.error().message};
-      co_await error(stream, r, version);
+      Refusal r = refusal_for(begun.error());
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     std::unique_ptr<store::ObjectUpload> upload = std::move(*begun);
@@ -266,8 +379,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       if (!ec && ctx.upload_min_rate && elapsed > kUploadGrace &&
           static_cast<double>(received + got) / std::chrono::duration<double>(elapsed).count() <
               static_cast<double>(ctx.upload_min_rate)) {
-        failed = Refusal{408, "the upload is slower than " + std::to_string(ctx.upload_min_rate / 1024) +
-                                  " KiB/s ([listen] upload_min_rate)"};
+        failed = Refusal{408, Reason::too_slow,
+                         "the upload is slower than " + std::to_string(ctx.upload_min_rate / 1024) +
+                             " KiB/s ([listen] upload_min_rate)"};
         counters.too_slow.fetch_add(1, std::memory_order_relaxed);
         break;
       }
@@ -278,7 +392,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         co_return false;  // the sender went away or was too slow: nothing was acknowledged
       }
       if ((received += got) > limit) {
-        failed = Refusal{413, "the object is larger than max_object_bytes"};
+        failed = Refusal{413, Reason::too_large, "the object is larger than max_object_bytes"};
         break;
       }
       co_await settle(*pipeline, Pipeline::kInFlight - 1);
@@ -290,7 +404,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
           sha->update(std::string_view(chunk->data(), got));
           if (auto r = up->append(std::string_view(chunk->data(), got)); !r) {
             error = r.error().message;
-            status = status_for(r.error());
+            status = refusal_for(r.error()).status;
             pipeline->stopped = true;
           }
         }
@@ -302,11 +416,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     if (failed) pipeline->stopped = true;
     co_await settle(*pipeline, 0);
     if (!failed && !pipeline->failure.empty())
-      failed = Refusal{pipeline->failure_status, pipeline->failure};
+      failed = Refusal{pipeline->failure_status, pipeline->failure_status == 507 ? Reason::disk_full : Reason::failed,
+                       pipeline->failure};
     if (failed) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
       Refusal r = *failed;
-      co_await error(stream, r, version);
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     std::string sha_hex = core::hex(sha->finish());
@@ -334,8 +449,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     });
     if (!stored) {
       co_await off_io([&] { upload->abort(); upload.reset(); return 0; });
-      Refusal r{status_for(stored.error()), stored.error().message};
-      co_await error(stream, r, version);
+      Refusal r = refusal_for(stored.error());
+      co_await error(stream, r, version, asker);
       co_return false;
     }
     co_await off_io([&] { upload.reset(); return 0; });
@@ -364,6 +479,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
     // Beast sizes each socket read by the buffer's free capacity: without room, a body
     // arrives 512 bytes per syscall.
     buffer.reserve(256 * 1024);
+    boost::system::error_code peer_ec;
+    const std::string peer = stream.socket().remote_endpoint(peer_ec).address().to_string();
     while (true) {
       http::request_parser<http::buffer_body> parser;
       parser.header_limit(kHeaderLimit);
@@ -373,8 +490,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       entry->touch();
       if (ec) {
         if (ec == http::error::header_limit) {
-          Refusal r{431, "headers over 16 KiB"};
-          co_await error(stream, r, 11);
+          Refusal r{431, Reason::headers, "headers over 16 KiB"};
+          Asker asker{peer, "(headers)", ""};
+          co_await error(stream, r, 11, asker);
         }
         co_return;
       }
@@ -382,6 +500,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       std::string target(req.target());
       unsigned version = req.version();
       bool keep_alive = req.keep_alive();
+      Asker asker{peer, printable(std::string(req.method_string()) + " " + target),
+                  std::string(req[http::field::authorization])};
       std::optional<Refusal> refused;
       if (target == "/healthz" && req.method() == http::verb::get) {
         // 503 with the reason while the writer cannot store what it is sent.
@@ -395,21 +515,24 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
       } else if (target.starts_with("/v1/objects/")) {
         std::string rest = target.substr(12);
         auto slash = rest.find('/');
-        if (req.method() != http::verb::put) {
-          refused = Refusal{405, "objects are stored with PUT and read with hokanctl"};
+        if (req.method() == http::verb::delete_) {
+          co_await refuse_delete(stream, buffer, parser, rest, asker);
+          co_return;
+        } else if (req.method() != http::verb::put) {
+          refused = Refusal{405, Reason::method, "objects are stored with PUT and read with hokanctl"};
         } else if (slash == std::string::npos || slash == 0 || slash + 1 == rest.size()) {
-          refused = Refusal{400, "expected /v1/objects/{category}/{name}"};
+          refused = Refusal{400, Reason::path, "expected /v1/objects/{category}/{name}"};
         } else {
           std::string category = rest.substr(0, slash), name = rest.substr(slash + 1);
-          bool answered = co_await put_object(stream, buffer, parser, category, name, entry.get());
+          bool answered = co_await put_object(stream, buffer, parser, category, name, entry.get(), asker);
           if (!answered) co_return;  // refused before the body's end: close rather than drain it
         }
       } else {
-        refused = Refusal{404, "no such resource"};
+        refused = Refusal{404, Reason::path, "no such resource"};
       }
       if (refused) {
         Refusal r = *refused;
-        co_await error(stream, r, version);
+        co_await error(stream, r, version, asker);
         co_return;
       }
       if (!keep_alive) co_return;

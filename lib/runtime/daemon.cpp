@@ -217,6 +217,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     return 1;
   }
   std::shared_ptr<const config::Config> live_config = config;  // swapped on SIGHUP (I/O thread only)
+  // The HTTP listener audits refused DELETEs (declared first: it outlives the listener).
+  audit::Auditor http_auditor(writer, [&policies](const store::Event& e) { return policies.get()->lane_for(e); });
   std::unique_ptr<objects::HttpServer> http;
   MetricSources metric_sources{listeners->get(), &(*listeners)->counters(), &writer.counters(), &purger.counters(),
                                holds.get(),     nullptr,                     &store.counters(),
@@ -234,6 +236,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.max_connections = descriptors.connections;
     http_context.upload_min_rate = config->listen.upload_min_rate;
     http_context.inherited = &inherited;
+    http_context.auditor = &http_auditor;
     auto started = objects::HttpServer::start(io, config->listen.http, std::move(http_context));
     if (!started) {
       log->critical("{}", started.error().message);

@@ -120,8 +120,14 @@ std::string render_metrics(const MetricSources& s) {
     sample(out, "hokan_objects_stored_total", s.http->objects.load());
     metric(out, "hokan_object_bytes_total", "counter", "Object bytes stored over HTTP.");
     sample(out, "hokan_object_bytes_total", s.http->object_bytes.load());
-    metric(out, "hokan_http_refused_total", "counter", "HTTP requests refused (4xx/5xx).");
-    sample(out, "hokan_http_refused_total", s.http->refused.load());
+    metric(out, "hokan_objects_ignored_total", "counter",
+           "Object PUTs answered 204 and not stored: names the category ignores (playlists).");
+    sample(out, "hokan_objects_ignored_total", s.http->ignored.load());
+    metric(out, "hokan_http_refused_total", "counter",
+           "HTTP requests refused (4xx/5xx), by reason (the answer's body and the log say more).");
+    for (std::size_t i = 0; i < objects::kReasonCount; ++i)
+      sample(out, "hokan_http_refused_total{reason=\"" + std::string(objects::reason_name(static_cast<objects::Reason>(i))) + "\"}",
+             s.http->refused[i].load());
   }
   return out;
 }

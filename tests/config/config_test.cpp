@@ -490,6 +490,51 @@ TEST(ConfigSenders, EachNeedsItsOwnToken) {
                    "own"});
 }
 
+TEST(ConfigSenders, MayNameTheCameraTheirUploadsAreOf) {
+  const std::string hash(64, 'c');
+  auto c = loaded("[[sender]]\nname = \"door\"\ntoken_sha256 = \"" + hash + "\"\ncamera = \"door-2\"\n");
+  EXPECT_EQ(c->senders[0].camera, "door-2");
+  EXPECT_EQ(errors_of("[[sender]]\nname = \"door\"\ntoken_sha256 = \"" + hash + "\"\ncamera = \"\"\n"),
+            Errors{"t.toml:4:10: sender[0].camera: expected 1 to 256 bytes without control characters"});
+}
+
+// --- What object names say ------------------------------------------------------------
+
+TEST(ConfigObjectNames, ReadsNamePatternsAndPlaylistRules) {
+  auto c = loaded(
+      "[[category]]\nname = \"cctv\"\nkind = \"object\"\nretention = \"30d\"\n"
+      "name_time = \"%Y%m%dT%H%M%S\"\nname_camera = \"{camera}-\"\nreplace = [\"*.m3u8\"]\n"
+      "[[category]]\nname = \"docs\"\nkind = \"object\"\nretention = \"1y\"\nignore = []\n");
+  const Category* cctv = c->find_category("cctv");
+  ASSERT_TRUE(cctv->name_time);
+  EXPECT_EQ(cctv->name_time->text(), "%Y%m%dT%H%M%S");
+  EXPECT_EQ(cctv->name_camera->find("cam1-20261120T030000.ts"), "cam1");
+  EXPECT_EQ(cctv->replace, Errors{"*.m3u8"});
+  EXPECT_EQ(cctv->ignore, (Errors{"*.m3u8", "*.mpd"})) << "playlists are ignored unless told otherwise";
+  const Category* docs = c->find_category("docs");
+  EXPECT_FALSE(docs->name_time);
+  EXPECT_FALSE(docs->name_camera);
+  EXPECT_TRUE(docs->ignore.empty());
+  EXPECT_TRUE(c->find_category("operation")->ignore.empty()) << "events have no names to ignore";
+}
+
+TEST(ConfigObjectNames, BadPatternsAndEventCategoriesAreRefused) {
+  EXPECT_EQ(
+      errors_of("[[category]]\nname = \"cctv\"\nkind = \"object\"\nretention = \"30d\"\n"
+                "name_time = \"%Y%m%d %H%M\"\nname_camera = \"camera-\"\nreplace = [\"a b\", \"*.m3u8\"]\n"
+                "ignore = [\"*.m3u8\"]\n"
+                "[[category]]\nname = \"web\"\nretention = \"30d\"\nname_time = \"%Y%m%d\"\n"),
+      (Errors{"t.toml:5:13: category[0].name_time: bad time pattern \"%Y%m%d %H%M\": \" \" cannot appear in an "
+              "object name (1 to 200 of A-Z a-z 0-9 . _ - +)",
+              "t.toml:6:15: category[0].name_camera: bad camera pattern \"camera-\": expected {camera} and the "
+              "separator after it, such as \"{camera}-\"",
+              "t.toml:7:12: category[0].replace[0]: bad name pattern \"a b\": \" \" cannot appear in an object name "
+              "(1 to 200 of A-Z a-z 0-9 . _ - +); * and ? are wildcards",
+              "t.toml:8:10: category[0].ignore: \"*.m3u8\" is in replace too: a name is replaced or ignored",
+              "t.toml:12:13: category[1].name_time: only object categories have names; events are read from their "
+              "message"}));
+}
+
 // --- Robustness ------------------------------------------------------------------------
 
 // A reload runs inside the daemon: whatever the file holds, the loader must answer with

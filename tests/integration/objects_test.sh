@@ -87,8 +87,15 @@ expect_eq "name free after a cut upload" 201 "$(put cut.ts entrance-1 2026-11-20
 # Every error status.
 printf 'small' > "$WORK/small"
 expect_eq "409 name taken" 409 "$(put seg1.ts entrance-1 2026-11-20T03:00:00+09:00 "$WORK/small")"
-expect_eq "400 no time" 400 "$(status -X PUT --data-binary @"$WORK/small" -H "Authorization: Bearer $TOKEN" -H "Content-Type: video/mp2t" "$url/v1/objects/cctv/x1")"
-expect_contains "400 names the header" "X-Hokan-Time" "$(cat "$WORK/body")"
+# No X-Hokan-Time, and the category reads no time from names: the received time, said so.
+before=$(date +%s)
+expect_eq "no time header: stored" 201 "$(status -X PUT --data-binary @"$WORK/small" -H "Authorization: Bearer $TOKEN" -H "Content-Type: video/mp2t" "$url/v1/objects/cctv/x1")"
+after=$(date +%s)
+x1=$(hctl object list --category cctv --since "-1min" --purpose INC-9 --format json | jq -c 'select(.message == "x1")')
+expect_eq "no time header: time_source" received "$(jq -r .fields.time_source <<<"$x1")"
+x1_time=$(date -d "$(jq -r .time <<<"$x1")" +%s)
+expect_eq "no time header: the received time" true "$([ "$x1_time" -ge "$before" ] && [ "$x1_time" -le "$after" ] && echo true || echo "false ($x1_time not in $before..$after)")"
+expect_eq "header time: time_source" header "$(hctl object list --category cctv --camera entrance-1 --purpose INC-9 --format json | jq -r 'select(.message == "seg1.ts") | .fields.time_source')"
 expect_eq "400 bad time" 400 "$(put x2 c "yesterday" "$WORK/small")"
 expect_eq "400 end before start" 400 "$(put x3 c 2026-11-20T03:00:00Z "$WORK/small" -H "X-Hokan-End: 2026-11-20T02:00:00Z")"
 expect_contains "400 says why" "X-Hokan-End" "$(cat "$WORK/body")"
@@ -135,7 +142,7 @@ expect_eq "released segment destroyed" no "$(on_disk MARKER-held-START)"
 # Metrics and health.
 expect_eq "healthz" ok "$(curl -s "$url/healthz")"
 metrics=$(curl -s "$url/metrics")
-expect_contains "objects stored metric" "hokan_objects_stored_total 9" "$metrics"
+expect_contains "objects stored metric" "hokan_objects_stored_total 10" "$metrics"
 expect_contains "purge metric" "hokan_purged_records_total" "$metrics"
 expect_contains "latency histogram" 'hokan_write_batch_seconds_bucket{le="+Inf"}' "$metrics"
 expect_contains "per-category metric" 'hokan_records_ingested_total{category="cctv"}' "$metrics"
