@@ -38,6 +38,10 @@ struct Message {
   // `message` holds what could be read and the receiver stores the raw line.
   bool malformed = false;
   std::string malformed_reason;  // one line: what was wrong, for the debug log
+  // When malformed: where the text after the header (MSG, or what follows an RFC 3164
+  // tag) starts in `message`, which then holds the whole line; 0 when the parser did not
+  // get that far. Extraction reads from here.
+  std::size_t msg_offset = 0;
 };
 
 // Fields extracted from a message for indexing and display.
