@@ -72,8 +72,9 @@ void assign(Fields& f, Target t, std::string_view name, std::string_view value) 
     case Target::src_ip:
       // Canonical when it is an address, so --ip finds it; a configured rule's group
       // that holds something else is kept as the rule wrote it.
+      if (!f.src_ip.empty()) break;
       if (const auto a = core::parse_ip(value))
-        fill(f.src_ip, core::format_ip(*a));
+        f.src_ip = core::format_ip(*a);
       else
         fill(f.src_ip, value);
       break;
@@ -95,7 +96,11 @@ void assign(Fields& f, Target t, std::string_view name, std::string_view value) 
 // only, so lookups by --ip stay exact.
 void assign_builtin(Fields& f, std::string_view name, std::string_view value) {
   Target t = builtin_target(name);
-  if (t == Target::src_ip && !core::parse_ip(value)) return;
+  if (t == Target::src_ip) {
+    if (!f.src_ip.empty()) return;
+    if (const auto a = core::parse_ip(value)) f.src_ip = core::format_ip(*a);
+    return;
+  }
   // Dovecot writes user=<alice>.
   if (t == Target::user && value.size() > 2 && value.front() == '<' && value.back() == '>')
     value = value.substr(1, value.size() - 2);
@@ -104,8 +109,8 @@ void assign_builtin(Fields& f, std::string_view name, std::string_view value) {
 
 // Structured data. The origin SD's "ip" params are the sender's own addresses (RFC 5424
 // 7.2.1): origin_ip and ips, never src_ip. Every param value is searched for addresses.
-void from_sd(const Message& m, Fields& f, std::vector<core::IpAddress>& named) {
-  std::vector<AddressInText> found;
+void from_sd(const Message& m, Fields& f, std::vector<core::IpAddress>& named,
+             std::vector<AddressInText>& found) {
   for (const auto& element : m.sd) {
     const bool origin = element.id == "origin";
     for (const auto& p : element.params) {
@@ -117,11 +122,12 @@ void from_sd(const Message& m, Fields& f, std::vector<core::IpAddress>& named) {
         continue;
       }
       assign_builtin(f, p.name, p.value);
-      if (contains(p.value, '.') || contains(p.value, ':')) {
-        found.clear();
-        find_addresses(p.value, found);
-        for (const auto& a : found) named.push_back(a.address);
-      }
+      // Most values (timeQuality's, counters, names) have no separator at all.
+      if (std::none_of(p.value.begin(), p.value.end(), [](char c) { return c == '.' || c == ':'; }))
+        continue;
+      found.clear();
+      find_addresses(p.value, found);
+      for (const auto& a : found) named.push_back(a.address);
     }
   }
 }
@@ -189,30 +195,51 @@ void recognise(const Message& m, std::string_view text, Fields& f) {
     detail::recognise_pam(text, tag_service, sink);
   if (app == "su") detail::recognise_su(text, sink);
   if (app == "sudo") detail::recognise_sudo(text, sink);
-  if (contains(text, "LOGIN")) detail::recognise_login(text, sink);
+  // login(1), sshd's "ROOT LOGIN REFUSED", and Red Hat's "-- root[1]: ROOT LOGIN ON tty2",
+  // which has no tag.
+  if ((app.empty() || app == "login" || sshd) && contains(text, "LOGIN"))
+    detail::recognise_login(text, sink);
   if (first == '(' && starts_with_ignoring_case(app, "cron"))
     detail::recognise_cron(text, app == "crontab", sink);
   if (app.starts_with("systemd")) detail::recognise_systemd(text, sink);
   if (app.starts_with("user")) detail::recognise_account_tool(text, app, sink);
-  if (contains(app, "ftp")) detail::recognise_ftp(text, app, sink);
+  if (app.find("ftp") != npos) detail::recognise_ftp(text, app, sink);
   if (app == "dovecot") detail::recognise_dovecot(text, sink);
   if (app == "openvpn") detail::recognise_openvpn(text, sink);
   if (app == "polkitd") detail::recognise_polkit(text, sink);
-  if (detail::may_be_access_log(text)) detail::recognise_access_log(text, sink);
-  if (contains(text, "user ")) detail::recognise_web_auth(text, sink);
+  if (detail::may_be_access_log(text))
+    detail::recognise_access_log(text, sink);
+  else if (detail::may_log_web_auth(app) && contains(text, "user "))
+    detail::recognise_web_auth(text, sink);
 }
 
 // ips: the addresses structured data and text name, each once, in order, and src_ip.
 void collect_addresses(std::vector<core::IpAddress>& named, Fields& f) {
-  if (!f.src_ip.empty())
-    if (const auto a = core::parse_ip(f.src_ip)) named.push_back(*a);
-  std::vector<core::IpAddress> kept;
-  for (const auto& a : named) {
-    if (kept.size() == kMaxAddresses) break;
-    if (std::find(kept.begin(), kept.end(), a) == kept.end()) kept.push_back(a);
-  }
-  f.ips.reserve(kept.size());
-  for (const auto& a : kept) f.ips.push_back(core::format_ip(a));
+  std::size_t kept = 0;  // named[0, kept) are distinct
+  for (std::size_t i = 0; i < named.size() && kept < kMaxAddresses; ++i)
+    if (std::find(named.begin(), named.begin() + kept, named[i]) == named.begin() + kept)
+      named[kept++] = named[i];
+  f.ips.reserve(kept + 1);
+  for (std::size_t i = 0; i < kept; ++i) f.ips.push_back(core::format_ip(named[i]));
+  // src_ip is nearly always among them already; a configured rule's value that is not an
+  // address is not.
+  if (!f.src_ip.empty() && std::find(f.ips.begin(), f.ips.end(), f.src_ip) == f.ips.end() &&
+      core::parse_ip(f.src_ip))
+    f.ips.push_back(f.src_ip);
+}
+
+// Scratch space reused by each thread's calls, so extract() allocates only what it
+// returns.
+struct Scratch {
+  std::vector<core::IpAddress> named;
+  std::vector<AddressInText> found;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  s.named.clear();
+  s.found.clear();
+  return s;
 }
 
 }  // namespace
@@ -259,13 +286,15 @@ Result<std::shared_ptr<const Extractor>> Extractor::create(const std::vector<Ext
 
 Fields Extractor::extract(const Message& m) const {
   Fields f;
-  std::vector<core::IpAddress> named;
-  if (!m.sd.empty()) from_sd(m, f, named);
+  Scratch& s = scratch();
+  std::vector<core::IpAddress>& named = s.named;
+  if (!m.sd.empty()) from_sd(m, f, named, s.found);
   const std::string_view text = text_of(m);
   if (!text.empty()) {
     recognise(m, text, f);
     if (contains(text, '=')) from_key_values(text, f);
-    std::vector<AddressInText> found;
+    std::vector<AddressInText>& found = s.found;
+    found.clear();
     find_addresses(text, found);
     for (const auto& a : found) {
       if (f.src_ip.empty() && marked_as_client(text, a.begin))

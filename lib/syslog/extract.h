@@ -3,7 +3,7 @@
 // for a field wins):
 //   1. RFC 5424 structured data: params named user, src_ip (or ip, srcip, src, rhost,
 //      client_ip, remote_addr), action, case; the `origin` SD's ip is origin_ip;
-//   2. message forms (README, "Fields", lists them): sshd in every OpenSSH 5 to 9.x form,
+//   2. message forms (README, "Recognised forms", lists them): sshd in every OpenSSH 5 to 9.x form,
 //      PAM (module in the message or in the tag), su, sudo, login, cron and crontab,
 //      systemd-logind, polkit, useradd/userdel/usermod, FTP servers, web access logs
 //      (common, combined, vhost_combined), Apache/nginx/MySQL/PostgreSQL authentication

@@ -27,10 +27,11 @@ bool may_be_access_log(std::string_view msg) {
 // '192.0.2.7 - alice [20/Nov/2026:03:12:00 +0900] "GET /x HTTP/1.1" 200 512 "-" "curl"'.
 void recognise_access_log(std::string_view msg, FieldSink& f) {
   std::string_view ip = word_at(msg, 0);
-  if (!core::parse_ip(ip)) {
+  auto address = core::parse_ip(ip);
+  if (!address) {
     // Apache's vhost_combined: "www.example.jp:443 192.0.2.7 - - [...] ..."
     const std::string_view next = word_at(msg, ip.size() + 1);
-    if (ip.find(':') == npos || !core::parse_ip(next)) return;
+    if (ip.find(':') == npos || !(address = core::parse_ip(next))) return;
     msg.remove_prefix(ip.size() + 1);
     ip = next;
   }
@@ -41,7 +42,7 @@ void recognise_access_log(std::string_view msg, FieldSink& f) {
   if (ident.empty() || user.empty() || date_at >= msg.size() || msg[date_at] != '[') return;
   const std::size_t request_at = msg.find("] \"", date_at);
   if (request_at == npos) return;
-  f.src_ip(ip);
+  f.src_ip(*address);
   f.user(user);  // "-" is no user
   const std::string_view method = word_at(msg, request_at + 3);
   const bool is_method =

@@ -69,6 +69,12 @@ void recognise_account_tool(std::string_view msg, std::string_view app, FieldSin
 bool may_be_access_log(std::string_view msg);
 void recognise_access_log(std::string_view msg, FieldSink& f);
 void recognise_web_auth(std::string_view msg, FieldSink& f);
+// The programs recognise_web_auth knows; no tag is Apache's own error_log line.
+inline bool may_log_web_auth(std::string_view app) {
+  for (std::string_view name : {"nginx", "apache", "httpd", "postgres", "mysql", "mariadb"})
+    if (app.starts_with(name)) return true;
+  return app.empty();
+}
 // FTP servers: vsftpd, proftpd, pure-ftpd, wu-ftpd.
 void recognise_ftp(std::string_view msg, std::string_view app, FieldSink& f);
 // Dovecot's authentication lines: "auth: pam(alice,192.0.2.1,<...>): ...".
