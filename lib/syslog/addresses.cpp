@@ -208,6 +208,9 @@ void find_addresses(std::string_view s, std::vector<AddressInText>& out) {
     auto hits = static_cast<unsigned>(
         _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(x, dot), _mm_cmpeq_epi8(x, colon))));
     while (hits != 0) {
+      // Separators inside a token already read (an address's other dots) are skipped.
+      if (from > i) hits &= from - i >= 16 ? 0u : ~((1u << (from - i)) - 1);
+      if (hits == 0) break;
       visit(i + static_cast<std::size_t>(std::countr_zero(hits)));
       hits &= hits - 1;
     }

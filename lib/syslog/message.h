@@ -61,7 +61,8 @@ struct Fields {
   // machine that logged, never the client.
   std::string origin_ip;
   // Every address the record names (structured data and message text, origin and
-  // src_ip included), each once, in order of appearance.
+  // src_ip included), each once, in order of appearance; at most 64, so a line of
+  // nothing but addresses cannot make an index entry per byte.
   std::vector<std::string> ips;
   std::string action;
   std::string case_id;  // the `case` field

@@ -29,8 +29,6 @@ class FieldSink {
   void src_ip(const core::IpAddress& a) {
     if (f_.src_ip.empty()) f_.src_ip = core::format_ip(a);
   }
-  bool has_user() const { return !f_.user.empty(); }
-  Fields& fields() { return f_; }
 
  private:
   static void fill(std::string& field, std::string_view value) {
