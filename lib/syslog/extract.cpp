@@ -1,6 +1,8 @@
 // Extraction runs on every message, so each recogniser sits behind a check that costs a
 // memchr, a memmem or a few compares, values stay views until one is kept, and a field
-// once filled is never overwritten (the first recogniser to find it wins).
+// once filled is never overwritten (the first recogniser to find it wins). The
+// recognisers themselves live in recognise_auth.cpp and recognise_services.cpp, the
+// search for addresses in free text in addresses.cpp.
 #include "syslog/extract.h"
 
 #include <re2/re2.h>
@@ -9,10 +11,19 @@
 #include <array>
 #include <cstring>
 
+#include "syslog/addresses.h"
+#include "syslog/recognisers.h"
+
 namespace hokan::syslog {
 namespace {
 
+using detail::FieldSink;
+
 constexpr std::size_t npos = std::string_view::npos;
+
+// A message names at most this many distinct addresses in `ips`: enough for any real
+// line, and a line that is nothing but addresses cannot make an index entry per byte.
+constexpr std::size_t kMaxAddresses = 64;
 
 bool contains(std::string_view s, std::string_view needle) {
   return memmem(s.data(), s.size(), needle.data(), needle.size()) != nullptr;
@@ -22,72 +33,16 @@ bool contains(std::string_view s, char c) { return memchr(s.data(), c, s.size())
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-
 void fill(std::string& field, std::string_view value) {
   if (field.empty() && !value.empty() && value != "-") field.assign(value);
-}
-
-// The word starting at `at` (up to a space or the end).
-std::string_view word_at(std::string_view s, std::size_t at) {
-  if (at >= s.size()) return {};
-  const std::size_t end = s.find(' ', at);
-  return s.substr(at, end == npos ? npos : end - at);
-}
-
-// Dotted quad: four numbers of 1 to 3 digits, each at most 255.
-bool is_ipv4(std::string_view s) {
-  std::size_t i = 0;
-  for (int part = 0; part < 4; ++part) {
-    if (part > 0 && (i >= s.size() || s[i++] != '.')) return false;
-    const std::size_t start = i;
-    int value = 0;
-    while (i < s.size() && i - start < 4 && is_digit(s[i])) value = value * 10 + (s[i++] - '0');
-    if (i == start || i - start > 3 || value > 255) return false;
-  }
-  return i == s.size();
-}
-
-// RFC 4291 text forms: hex groups of up to 4 digits, at most one "::", optionally an
-// IPv4 tail ("::ffff:192.0.2.1") and a zone ("fe80::1%eth0").
-bool is_ipv6(std::string_view s) {
-  if (const std::size_t zone = s.find('%'); zone != npos) s = s.substr(0, zone);
-  if (s.size() < 2 || s.size() > 45) return false;
-  const std::size_t gap = s.find("::");
-  if (gap != npos && s.find("::", gap + 1) != npos) return false;
-  int groups = 0;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    if (s[i] == ':') {
-      ++i;
-      continue;
-    }
-    std::size_t start = i;
-    while (i < s.size() && is_hex(s[i])) ++i;
-    if (i < s.size() && s[i] == '.') {  // the IPv4 tail counts as two groups
-      if (!is_ipv4(s.substr(start))) return false;
-      groups += 2;
-      break;
-    }
-    if (i - start == 0 || i - start > 4 || (i < s.size() && s[i] != ':')) return false;
-    ++groups;
-  }
-  if (s.find(":::") != npos) return false;
-  if ((s.front() == ':' && !s.starts_with("::")) || (s.back() == ':' && !s.ends_with("::")))
-    return false;
-  return gap == npos ? groups == 8 : groups < 8;
-}
-
-bool looks_like_ip(std::string_view s) {
-  if (s.empty()) return false;
-  return contains(s, ':') ? is_ipv6(s) : is_ipv4(s);
 }
 
 enum class Target { none, user, src_ip, action, case_id, extra };
 
 // Names the built-in recognisers (structured data, key=value) understand.
 Target builtin_target(std::string_view name) {
-  if (name == "user" || name == "username") return Target::user;
+  if (name == "user" || name == "username" || name == "sasl_username" || name == "acct")
+    return Target::user;
   if (name == "src_ip" || name == "ip" || name == "srcip" || name == "src" || name == "rhost" ||
       name == "client_ip" || name == "remote_addr")
     return Target::src_ip;
@@ -115,7 +70,13 @@ void assign(Fields& f, Target t, std::string_view name, std::string_view value) 
       fill(f.user, value);
       break;
     case Target::src_ip:
-      fill(f.src_ip, value);
+      // Canonical when it is an address, so --ip finds it; a configured rule's group
+      // that holds something else is kept as the rule wrote it.
+      if (!f.src_ip.empty()) break;
+      if (const auto a = core::parse_ip(value))
+        f.src_ip = core::format_ip(*a);
+      else
+        fill(f.src_ip, value);
       break;
     case Target::action:
       fill(f.action, value);
@@ -135,130 +96,40 @@ void assign(Fields& f, Target t, std::string_view name, std::string_view value) 
 // only, so lookups by --ip stay exact.
 void assign_builtin(Fields& f, std::string_view name, std::string_view value) {
   Target t = builtin_target(name);
-  if (t == Target::src_ip && !looks_like_ip(value)) return;
+  if (t == Target::src_ip) {
+    if (!f.src_ip.empty()) return;
+    if (const auto a = core::parse_ip(value)) f.src_ip = core::format_ip(*a);
+    return;
+  }
+  // Dovecot writes user=<alice>.
+  if (t == Target::user && value.size() > 2 && value.front() == '<' && value.back() == '>')
+    value = value.substr(1, value.size() - 2);
   assign(f, t, name, value);
 }
 
-void from_sd(const Message& m, Fields& f) {
-  for (const auto& element : m.sd)
-    for (const auto& p : element.params) assign_builtin(f, p.name, p.value);
-}
-
-// ---- sshd --------------------------------------------------------------------------------
-
-bool sshd_app(std::string_view app) {
-  return app == "sshd" || app == "sshd-session";  // OpenSSH 9.8 logs as sshd-session
-}
-
-// "METHOD for [invalid user ]U from A port P ...", after "Accepted " or "Failed ".
-void sshd_auth(std::string_view rest, Fields& f, std::string_view action) {
-  std::size_t for_at = rest.find(" for ");
-  if (for_at == npos) return;
-  std::size_t user_at = for_at + 5;
-  if (rest.substr(user_at).starts_with("invalid user ")) user_at += 13;
-  const std::string_view user = word_at(rest, user_at);
-  const std::size_t from_at = rest.find(" from ", user_at + user.size());
-  if (from_at == npos) return;  // not sshd's shape: "Failed to start x for y" is systemd's
-  fill(f.user, user);
-  if (const std::string_view ip = word_at(rest, from_at + 6); looks_like_ip(ip)) fill(f.src_ip, ip);
-  fill(f.action, action);
-}
-
-// After "Disconnected from ", "Connection closed by ": "[invalid |authenticating ]user U
-// A port P" or just "A port P".
-void sshd_disconnect(std::string_view rest, Fields& f, bool session_end) {
-  std::size_t at = 0;
-  bool named = false;
-  for (std::string_view prefix : {"user ", "invalid user ", "authenticating user "}) {
-    if (rest.starts_with(prefix)) {
-      at = prefix.size();
-      named = true;
-      break;
+// Structured data. The origin SD's "ip" params are the sender's own addresses (RFC 5424
+// 7.2.1): origin_ip and ips, never src_ip. Every param value is searched for addresses.
+void from_sd(const Message& m, Fields& f, std::vector<core::IpAddress>& named,
+             std::vector<AddressInText>& found) {
+  for (const auto& element : m.sd) {
+    const bool origin = element.id == "origin";
+    for (const auto& p : element.params) {
+      if (origin && p.name == "ip") {
+        if (const auto a = core::parse_ip(p.value)) {
+          fill(f.origin_ip, core::format_ip(*a));
+          named.push_back(*a);
+        }
+        continue;
+      }
+      assign_builtin(f, p.name, p.value);
+      // Most values (timeQuality's, counters, names) have no separator at all.
+      if (std::none_of(p.value.begin(), p.value.end(), [](char c) { return c == '.' || c == ':'; }))
+        continue;
+      found.clear();
+      find_addresses(p.value, found);
+      for (const auto& a : found) named.push_back(a.address);
     }
   }
-  if (named) {
-    const std::string_view user = word_at(rest, at);
-    fill(f.user, user);
-    at += user.size() + 1;
-  }
-  if (const std::string_view ip = word_at(rest, at); looks_like_ip(ip)) fill(f.src_ip, ip);
-  // Only "Disconnected from user" closes a session; the others end an attempt.
-  fill(f.action, session_end && rest.starts_with("user ") ? "logout" : "disconnect");
-}
-
-void from_sshd(std::string_view msg, bool is_sshd, Fields& f) {
-  // rsyslog folds repeats: "message repeated 3 times: [ Failed password for ...]".
-  if (msg.starts_with("message repeated ")) {
-    const std::size_t open = msg.find(": [ ");
-    if (open == npos) return;
-    msg.remove_prefix(open + 4);
-  }
-  if (msg.starts_with("Accepted ")) {
-    sshd_auth(msg.substr(8), f, "login");
-  } else if (msg.starts_with("Failed ")) {
-    sshd_auth(msg.substr(6), f, "login_failed");
-  } else if (msg.starts_with("Invalid user ")) {
-    const std::string_view user = word_at(msg, 13);
-    const std::size_t from_at = msg.find(" from ", 13 + user.size());
-    if (from_at == npos) return;
-    fill(f.user, user);
-    if (const std::string_view ip = word_at(msg, from_at + 6); looks_like_ip(ip))
-      fill(f.src_ip, ip);
-    fill(f.action, "invalid_user");
-  } else if (!is_sshd) {
-    return;  // the lines below are too generic to trust from other programs
-  } else if (msg.starts_with("Disconnected from ")) {
-    sshd_disconnect(msg.substr(18), f, true);
-  } else if (msg.starts_with("Connection closed by ")) {
-    sshd_disconnect(msg.substr(21), f, false);
-  }
-}
-
-// ---- PAM ---------------------------------------------------------------------------------
-
-// "pam_unix(sshd:session): session opened for user alice(uid=1000) by (uid=0)", and the
-// failures, whose rhost= and user= the key=value pass reads.
-void from_pam(std::string_view msg, Fields& f) {
-  auto user_after = [&](std::size_t at) {
-    std::string_view user = msg.substr(at);
-    return user.substr(0, user.find_first_of(" ("));
-  };
-  if (const std::size_t at = msg.find("session opened for user "); at != npos) {
-    fill(f.user, user_after(at + 24));
-    fill(f.action, "session_open");
-  } else if (const std::size_t closed = msg.find("session closed for user "); closed != npos) {
-    fill(f.user, user_after(closed + 24));
-    fill(f.action, "session_close");
-  } else if (contains(msg, "authentication failure;")) {
-    fill(f.action, "auth_failure");
-  }
-}
-
-// ---- web access logs ---------------------------------------------------------------------
-
-// Common and combined formats:
-// '192.0.2.7 - alice [20/Nov/2026:03:12:00 +0900] "GET /x HTTP/1.1" 200 512 "-" "curl"'.
-void from_access_log(std::string_view msg, Fields& f) {
-  const std::string_view ip = word_at(msg, 0);
-  if (!looks_like_ip(ip)) return;
-  const std::string_view ident = word_at(msg, ip.size() + 1);
-  const std::size_t user_at = ip.size() + ident.size() + 2;
-  const std::string_view user = word_at(msg, user_at);
-  const std::size_t date_at = user_at + user.size() + 1;
-  if (ident.empty() || user.empty() || date_at >= msg.size() || msg[date_at] != '[') return;
-  const std::size_t request_at = msg.find("] \"", date_at);
-  if (request_at == npos) return;
-  fill(f.src_ip, ip);
-  fill(f.user, user);  // "-" is no user
-  const std::string_view method = word_at(msg, request_at + 3);
-  const bool is_method =
-      !method.empty() && method.size() <= 16 &&
-      std::all_of(method.begin(), method.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
-  if (is_method) fill(f.action, method);
-}
-
-bool may_be_access_log(std::string_view msg) {
-  return !msg.empty() && (is_hex(msg[0]) || msg[0] == ':') && contains(msg, "] \"");
 }
 
 // ---- key=value ---------------------------------------------------------------------------
@@ -295,6 +166,87 @@ void from_key_values(std::string_view msg, Fields& f) {
     }
     if (!key.empty()) assign_builtin(f, key, value);
   }
+}
+
+// The text after the header. A malformed message holds the whole line; the parser says
+// where its text starts, so a line without PRI reads as it would with one.
+std::string_view text_of(const Message& m) {
+  std::string_view text = m.message;
+  if (m.malformed && m.msg_offset <= text.size()) text.remove_prefix(m.msg_offset);
+  return text;
+}
+
+// "su" from "su(pam_unix)": the service of a PAM line whose module sits in the tag.
+std::string_view pam_service_of_tag(std::string_view app) {
+  const std::size_t open = app.find("(pam_");
+  return open == npos ? std::string_view{} : app.substr(0, open);
+}
+
+bool starts_with_ignoring_case(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if ((s[i] | 0x20) != prefix[i]) return false;
+  return true;
+}
+
+// The recognisers of message forms, each behind its cheap check.
+void recognise(const Message& m, std::string_view text, Fields& f) {
+  FieldSink sink(f);
+  const std::string_view app = m.app;
+  const bool sshd = detail::is_sshd(app);
+  const char first = text[0];
+  if (sshd || first == 'A' || first == 'F' || first == 'I' || first == 'm')
+    detail::recognise_sshd(text, sshd, sink);
+  const std::string_view tag_service = pam_service_of_tag(app);
+  if (!tag_service.empty() || contains(text, "pam_"))
+    detail::recognise_pam(text, tag_service, sink);
+  if (app == "su") detail::recognise_su(text, sink);
+  if (app == "sudo") detail::recognise_sudo(text, sink);
+  // login(1), sshd's "ROOT LOGIN REFUSED", and Red Hat's "-- root[1]: ROOT LOGIN ON tty2",
+  // which has no tag.
+  if ((app.empty() || app == "login" || sshd) && contains(text, "LOGIN"))
+    detail::recognise_login(text, sink);
+  if (first == '(' && starts_with_ignoring_case(app, "cron"))
+    detail::recognise_cron(text, app == "crontab", sink);
+  if (app.starts_with("systemd")) detail::recognise_systemd(text, sink);
+  if (app.starts_with("user")) detail::recognise_account_tool(text, app, sink);
+  if (app.find("ftp") != npos) detail::recognise_ftp(text, app, sink);
+  if (app == "dovecot") detail::recognise_dovecot(text, sink);
+  if (app == "openvpn") detail::recognise_openvpn(text, sink);
+  if (app == "polkitd") detail::recognise_polkit(text, sink);
+  if (detail::may_be_access_log(text))
+    detail::recognise_access_log(text, sink);
+  else if (detail::may_log_web_auth(app) && contains(text, "user "))
+    detail::recognise_web_auth(text, sink);
+}
+
+// ips: the addresses structured data and text name, each once, in order, and src_ip.
+void collect_addresses(std::vector<core::IpAddress>& named, Fields& f) {
+  std::size_t kept = 0;  // named[0, kept) are distinct
+  for (std::size_t i = 0; i < named.size() && kept < kMaxAddresses; ++i)
+    if (std::find(named.begin(), named.begin() + kept, named[i]) == named.begin() + kept)
+      named[kept++] = named[i];
+  f.ips.reserve(kept + 1);
+  for (std::size_t i = 0; i < kept; ++i) f.ips.push_back(core::format_ip(named[i]));
+  // src_ip is nearly always among them already; a configured rule's value that is not an
+  // address is not.
+  if (!f.src_ip.empty() && std::find(f.ips.begin(), f.ips.end(), f.src_ip) == f.ips.end() &&
+      core::parse_ip(f.src_ip))
+    f.ips.push_back(f.src_ip);
+}
+
+// Scratch space reused by each thread's calls, so extract() allocates only what it
+// returns.
+struct Scratch {
+  std::vector<core::IpAddress> named;
+  std::vector<AddressInText> found;
+};
+
+Scratch& scratch() {
+  thread_local Scratch s;
+  s.named.clear();
+  s.found.clear();
+  return s;
 }
 
 }  // namespace
@@ -341,17 +293,25 @@ Result<std::shared_ptr<const Extractor>> Extractor::create(const std::vector<Ext
 
 Fields Extractor::extract(const Message& m) const {
   Fields f;
-  const std::string_view msg = m.message;
-  if (!m.sd.empty()) from_sd(m, f);
-  if (!msg.empty()) {
-    const bool is_sshd = sshd_app(m.app);
-    if (is_sshd || msg[0] == 'A' || msg[0] == 'F' || msg[0] == 'I' || msg[0] == 'm')
-      from_sshd(msg, is_sshd, f);
-    if (contains(msg, "pam_")) from_pam(msg, f);
-    if (may_be_access_log(msg)) from_access_log(msg, f);
-    if (contains(msg, '=')) from_key_values(msg, f);
+  Scratch& s = scratch();
+  std::vector<core::IpAddress>& named = s.named;
+  if (!m.sd.empty()) from_sd(m, f, named, s.found);
+  const std::string_view text = text_of(m);
+  if (!text.empty()) {
+    recognise(m, text, f);
+    if (contains(text, '=')) from_key_values(text, f);
+    std::vector<AddressInText>& found = s.found;
+    found.clear();
+    find_addresses(text, found);
+    for (const auto& a : found) {
+      if (f.src_ip.empty() && marked_as_client(text, a.begin))
+        f.src_ip = core::format_ip(a.address);
+      named.push_back(a.address);
+    }
   }
-  const re2::StringPiece text(msg.data(), msg.size());
+  // Rules read the message as stored, as they always have.
+  const std::string_view msg = m.message;
+  const re2::StringPiece piece(msg.data(), msg.size());
   std::array<re2::StringPiece, 16> small;
   std::vector<re2::StringPiece> large;
   for (const auto& rule : impl_->rules) {
@@ -361,13 +321,14 @@ Fields Extractor::extract(const Message& m) const {
       large.resize(static_cast<std::size_t>(rule.submatches));
       groups = large.data();
     }
-    if (!rule.re->Match(text, 0, text.size(), RE2::UNANCHORED, groups, rule.submatches)) continue;
+    if (!rule.re->Match(piece, 0, piece.size(), RE2::UNANCHORED, groups, rule.submatches)) continue;
     for (const auto& g : rule.groups) {
       const re2::StringPiece& value = groups[g.index];
       if (value.data() == nullptr) continue;  // the group took no part in the match
       assign(f, g.target, g.name, std::string_view(value.data(), value.size()));
     }
   }
+  collect_addresses(named, f);
   return f;
 }
 

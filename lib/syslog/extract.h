@@ -1,16 +1,22 @@
-// Field extraction: turns common message formats into user / src_ip / action / case.
-// Built-in recognisers (tried in this order, first value for a field wins):
-//   1. RFC 5424 structured data params named user, src_ip (or ip, srcip, src, rhost),
-//      action, case;
-//   2. sshd ("Accepted password for U from A port P ssh2", "Failed password for
-//      [invalid user] U from A", "Invalid user U from A", "Disconnected from user U A");
-//   3. PAM ("pam_unix(sshd:auth): authentication failure; ... rhost=A  user=U",
-//      "session opened for user U");
-//   4. web access logs in combined/common format ('A - U [date] "GET /x HTTP/1.1" ...':
-//      src_ip = A, user = U unless "-", action = the method);
-//   5. key=value pairs anywhere in the message (user=, src_ip=, ip=, action=, case=,
-//      values optionally double-quoted).
+// Field extraction: turns common message formats into user / target_user / src_ip /
+// origin_ip / ips / action / case. Built-in recognisers (tried in this order, first value
+// for a field wins):
+//   1. RFC 5424 structured data: params named user, src_ip (or ip, srcip, src, rhost,
+//      client_ip, remote_addr), action, case; the `origin` SD's ip is origin_ip;
+//   2. message forms (README, "Recognised forms", lists them): sshd in every OpenSSH 5 to 9.x form,
+//      PAM (module in the message or in the tag), su, sudo, login, cron and crontab,
+//      systemd-logind, polkit, useradd/userdel/usermod, FTP servers, web access logs
+//      (common, combined, vhost_combined), Apache/nginx/MySQL/PostgreSQL authentication
+//      errors, Dovecot, OpenVPN. Where one names two accounts (su, sudo, crontab -u) the
+//      invoker is `user` and the account switched to is `target_user`;
+//   3. key=value pairs anywhere in the message (user=, username=, sasl_username=, acct=,
+//      src_ip=, ip=, rhost=, ..., action=, case=; values optionally double-quoted);
+//   4. every address the text names, wherever it stands (addresses.h), into `ips`; the
+//      first one the words around it mark as the client ("from A", "[client A]", ...)
+//      is src_ip when no format above said.
 // Then configured [[extract]] rules (RE2 named groups) run and may fill what is missing.
+// A malformed message is read from its msg_offset, so a line sent without PRI gives the
+// same fields. Addresses are canonical (core::format_ip).
 // Thread-safety: an Extractor is immutable after construction; extract() is const and
 // may run on many threads at once.
 #pragma once

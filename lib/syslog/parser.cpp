@@ -3,8 +3,11 @@
 // from a substring of the line rather than built a character at a time.
 #include "syslog/parser.h"
 
+#include <algorithm>
 #include <array>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace hokan::syslog {
 namespace {
@@ -184,12 +187,13 @@ struct BsdTime {
   core::CivilTime civil;  // without a year
 };
 
-// "Mmm dd hh:mm:ss" (RFC 3164 4.1.2), the day space-padded ("Nov  5") or zero-padded.
-// Month names in any case, and a fraction after the seconds (rsyslog's high-precision
-// and Cisco's msec stamps) are accepted too.
+// "Mmm dd hh:mm:ss" (RFC 3164 4.1.2), the day space-padded ("Nov  5"), zero-padded or,
+// as whole real archives are written, not padded at all ("Nov 5"). Month names in any
+// case, and a fraction after the seconds (rsyslog's high-precision and Cisco's msec
+// stamps) are accepted too.
 BsdTime parse_bsd_time(std::string_view s) {
   BsdTime r;
-  if (s.size() < 15 || s[3] != ' ' || s[6] != ' ' || s[9] != ':' || s[12] != ':') return r;
+  if (s.size() < 14 || s[3] != ' ') return r;
   int month = 0;
   while (month < 12 && ((s[0] | 0x20) != kMonths[month][0] || (s[1] | 0x20) != kMonths[month][1] ||
                         (s[2] | 0x20) != kMonths[month][2]))
@@ -197,11 +201,18 @@ BsdTime parse_bsd_time(std::string_view s) {
   if (month == 12) return r;
   core::CivilTime& c = r.civil;
   c.month = month + 1;
-  if (!(s[4] == ' ' ? read_digits(s, 5, 1, c.day) : read_digits(s, 4, 2, c.day)) ||
-      !read_digits(s, 7, 2, c.hour) || !read_digits(s, 10, 2, c.minute) ||
-      !read_digits(s, 13, 2, c.second))
+  std::size_t t = 7;  // where hh:mm:ss starts
+  if (s[4] == ' ') {
+    if (!read_digits(s, 5, 1, c.day)) return r;
+  } else if (!read_digits(s, 4, 2, c.day)) {
+    if (!read_digits(s, 4, 1, c.day)) return r;
+    t = 6;
+  }
+  if (s.size() < t + 8 || s[t - 1] != ' ' || s[t + 2] != ':' || s[t + 5] != ':' ||
+      !read_digits(s, t, 2, c.hour) || !read_digits(s, t + 3, 2, c.minute) ||
+      !read_digits(s, t + 6, 2, c.second))
     return r;
-  std::size_t i = 15;
+  std::size_t i = t + 8;
   if (i + 1 < s.size() && s[i] == '.' && is_digit(s[i + 1])) {
     int64_t scale = 100'000;
     for (++i; i < s.size() && is_digit(s[i]); ++i) {
@@ -310,6 +321,22 @@ const char* parse_sd(std::string_view s, std::size_t& at, std::vector<SdElement>
   return nullptr;
 }
 
+// RFC 5424 6.3.2: an SD-ID occurs at most once in a message. Sorting copies only for
+// long lists keeps a line of thousands of "[x]" from costing a quadratic compare.
+bool repeats_sd_id(const std::vector<SdElement>& sd) {
+  if (sd.size() <= 16) {
+    for (std::size_t i = 1; i < sd.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (sd[i].id == sd[j].id) return true;
+    return false;
+  }
+  std::vector<std::string_view> ids;
+  ids.reserve(sd.size());
+  for (const auto& element : sd) ids.push_back(element.id);
+  std::sort(ids.begin(), ids.end());
+  return std::adjacent_find(ids.begin(), ids.end()) != ids.end();
+}
+
 void parse_5424(std::string_view s, std::size_t at, Message& m, const core::TimeZone& zone) {
   m.format = Format::rfc5424;
   // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each followed by one SP.
@@ -350,7 +377,11 @@ void parse_5424(std::string_view s, std::size_t at, Message& m, const core::Time
     header_field(m, m.msgid, field[4], 32, "RFC 5424 MSGID is not 1 to 32 printable characters");
   if (!sd_follows) return flag(m, "RFC 5424 HEADER ends before STRUCTURED-DATA");
 
-  if (const char* why = parse_sd(s, at, m.sd)) return flag(m, why);
+  const char* why = parse_sd(s, at, m.sd);
+  if (why) flag(m, why);
+  // Every element is kept: the second one of an SD-ID is as much the sender's as the first.
+  if (repeats_sd_id(m.sd)) flag(m, "RFC 5424 SD-ID occurs more than once");
+  if (why) return;
   if (at == s.size()) return;  // MSG is optional
   if (s[at] != ' ') return flag(m, "RFC 5424 STRUCTURED-DATA is not followed by a space");
   assign_message(m, s.substr(at + 1));
@@ -467,6 +498,22 @@ void parse_3164(std::string_view rest, Message& m, const ParseContext& context,
   assign_message(m, rest);
 }
 
+// "VERSION SP" of an RFC 5424 header whose VERSION is not 1 (RFC 5424 6.2.2: 1 to 3
+// digits, no leading zero), followed by what an RFC 5424 TIMESTAMP starts with. Returns
+// its length, or 0. The TIMESTAMP check keeps a BSD message that starts with a number
+// ("<13>2 files removed") a BSD message.
+std::size_t other_version(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && i < 3 && is_digit(s[i])) ++i;
+  if (i == 0 || s[0] == '0' || s.substr(0, i) == "1" || i >= s.size() || s[i] != ' ') return 0;
+  const std::string_view next = s.substr(i + 1);
+  const bool nil_time = next.size() >= 2 && next[0] == '-' && next[1] == ' ';
+  const IsoTime iso = nil_time ? IsoTime{} : parse_iso(next, utc_zone());
+  if (!nil_time && (iso.length == 0 || iso.length >= next.size() || next[iso.length] != ' '))
+    return 0;
+  return i + 1;
+}
+
 bool starts_with_time(std::string_view s) {
   return parse_bsd_time(s).length > 0 || parse_iso(s, utc_zone()).length > 0;
 }
@@ -524,14 +571,29 @@ Message parse(std::string_view line, const ParseContext& context) {
   } else {
     m.facility = pri / 8;
     m.severity = pri % 8;
-    if (line.size() >= at + 2 && line[at] == '1' && line[at + 1] == ' ')
+    if (line.size() >= at + 2 && line[at] == '1' && line[at + 1] == ' ') {
       parse_5424(line, at + 2, m, zone);
-    else if (at == line.size())
+    } else if (const std::size_t version = other_version(line.substr(at)); version > 0) {
+      // A later version may change the header; what it shares with version 1 is read,
+      // and the record is flagged so nobody trusts it blindly.
+      m.malformed = true;
+      m.malformed_reason =
+          "RFC 5424 VERSION is " + std::string(line.substr(at, version - 1)) + ", not 1";
+      parse_5424(line, at + version, m, zone);
+    } else if (at == line.size()) {
       flag(m, "nothing after <PRI>");
-    else
+    } else {
       parse_3164(line.substr(at), m, context, zone);
+    }
   }
-  if (m.malformed) m.message.assign(line);
+  if (m.malformed) {
+    // The whole line is kept as the message; msg_offset still says where the text after
+    // the header starts (MSG always runs to the end of the line), so extraction reads
+    // what it would read from a well-formed line.
+    if (!m.message.empty() && line.ends_with(m.message))
+      m.msg_offset = line.size() - m.message.size();
+    m.message.assign(line);
+  }
   return m;
 }
 

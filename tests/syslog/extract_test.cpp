@@ -108,15 +108,148 @@ TEST(Extract, ReadsPamAuthenticationFailures) {
 }
 
 TEST(Extract, ReadsPamSessionsOpenedAndClosed) {
+  // sudo switches accounts: the invoker is the user, the session's account the target.
   auto opened = fields_of(
       "<86>Nov 20 03:12:00 web01 sudo: pam_unix(sudo:session): session opened for user "
       "root(uid=0) by carol(uid=1000)");
-  EXPECT_EQ(opened.user, "root");
+  EXPECT_EQ(opened.user, "carol");
+  EXPECT_EQ(opened.target_user, "root");
   EXPECT_EQ(opened.action, "session_open");
   auto closed = fields_of(
       "<86>Nov 20 03:12:00 web01 sshd[900]: pam_unix(sshd:session): session closed for user alice");
   EXPECT_EQ(closed.user, "alice");
   EXPECT_EQ(closed.action, "session_close");
+}
+
+TEST(Extract, ReadsPamLinesWhoseModuleSitsInTheTag) {
+  auto su = fields_of(
+      "<86>Jun 15 04:06:18 combo su(pam_unix)[21416]: session opened for user "
+      "news by alice(uid=500)");
+  EXPECT_EQ(su.user, "alice");
+  EXPECT_EQ(su.target_user, "news");
+  auto sshd = fields_of(
+      "<86>Jun 18 02:23:10 combo sshd(pam_unix)[31487]: session opened for user "
+      "test by (uid=509)");
+  EXPECT_EQ(sshd.user, "test");
+  EXPECT_EQ(sshd.target_user, "");
+  auto failure = fields_of(
+      "<86>Jul  9 22:53:19 combo su(pam_unix)[9131]: authentication failure; logname=test uid=509 "
+      "euid=0 tty= ruser=test rhost=  user=root");
+  EXPECT_EQ(failure.user, "test");
+  EXPECT_EQ(failure.target_user, "root");
+}
+
+// ---- su, sudo, login, cron ---------------------------------------------------------------
+
+TEST(Extract, NamesTheInvokerAndTheTargetOfSudoAndSu) {
+  auto sudo = fields_of(
+      "<85>Nov 20 03:12:00 app01 sudo:    alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; "
+      "COMMAND=/usr/bin/id");
+  EXPECT_EQ(sudo.user, "alice");
+  EXPECT_EQ(sudo.target_user, "root");
+  auto refused = fields_of(
+      "<85>Nov 20 03:12:00 app01 sudo: bob : user NOT in sudoers ; TTY=pts/1 ; PWD=/ ; USER=root "
+      "; COMMAND=/bin/sh");
+  EXPECT_EQ(refused.user, "bob");
+  EXPECT_EQ(refused.target_user, "root");
+  auto su = fields_of("<86>Nov 20 03:12:00 app01 su[4501]: (to root) alice on pts/1");
+  EXPECT_EQ(su.user, "alice");
+  EXPECT_EQ(su.target_user, "root");
+  auto shadow = fields_of("<86>Nov 20 03:12:00 app01 su[4504]: + /dev/pts/0 carol:postgres");
+  EXPECT_EQ(shadow.user, "carol");
+  EXPECT_EQ(shadow.target_user, "postgres");
+  // Words shaped like sudo's from another program name nobody.
+  EXPECT_EQ(fields_of("<13>Nov 20 03:12:00 h app: alice : TTY=pts/0 ; USER=root").user, "");
+}
+
+TEST(Extract, ReadsLoginAndCronAccounts) {
+  EXPECT_EQ(fields_of("<86>Nov 20 03:12:00 h login[1]: ROOT LOGIN ON tty2").user, "root");
+  EXPECT_EQ(fields_of("<86>Nov 20 03:12:00 h login[1]: FAILED LOGIN 1 FROM (null) FOR guest, "
+                      "Authentication failure")
+                .user,
+            "guest");
+  EXPECT_EQ(fields_of("<86>Nov 20 03:12:00 h login[1]: FAILED LOGIN (2) on '/dev/tty2' FOR "
+                      "'UNKNOWN', User not known")
+                .user,
+            "");
+  EXPECT_EQ(fields_of("<78>Nov 20 03:12:00 h CRON[5]: (ivan) CMD (/home/ivan/bin/sync)").user,
+            "ivan");
+  EXPECT_EQ(fields_of("<78>Nov 20 03:12:00 h cron[8]: (CRON) INFO (pidfile fd = 3)").user, "");
+  EXPECT_EQ(fields_of("<78>Nov 20 03:12:00 h cron[8]: (*system*) RELOAD (/etc/crontab)").user, "");
+}
+
+TEST(Extract, ReadsCurrentOpenSshForms) {
+  auto denied = fields_of(
+      "<38>Nov 9 04:05:00 b sshd-session[4442]: User mallory from 198.51.100.82 not allowed "
+      "because listed in DenyUsers");
+  EXPECT_EQ(denied.user, "mallory");
+  EXPECT_EQ(denied.src_ip, "198.51.100.82");
+  auto reset = fields_of(
+      "<38>Nov 9 04:02:32 b sshd-session[4422]: Connection reset by authenticating user admin "
+      "2001:DB8::50 port 51250 [preauth]");
+  EXPECT_EQ(reset.user, "admin");
+  EXPECT_EQ(reset.src_ip, "2001:db8::50");
+  auto break_in = fields_of(
+      "<38>Dec 10 06:55:46 LabSZ sshd[24200]: reverse mapping checking getaddrinfo for "
+      "ns.example.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!");
+  EXPECT_EQ(break_in.src_ip, "173.234.31.186");
+  EXPECT_EQ(break_in.ips, std::vector<std::string>{"173.234.31.186"});
+  EXPECT_EQ(fields_of("<38>Dec 10 06:55:46 LabSZ sshd[1]: input_userauth_request: invalid user "
+                      "webmaster [preauth]")
+                .user,
+            "webmaster");
+}
+
+// ---- addresses ---------------------------------------------------------------------------
+
+TEST(Extract, ListsEveryAddressOnceInOrderOfAppearance) {
+  auto f = fields_of(
+      "<38>Nov 20 03:12:00 b sshd[811]: Connection from 203.0.113.9 port 51234 on 192.0.2.10 "
+      "port 22 rdomain \"\" (again 203.0.113.9, ::ffff:192.0.2.10)");
+  EXPECT_EQ(f.src_ip, "203.0.113.9");
+  EXPECT_EQ(f.ips, (std::vector<std::string>{"203.0.113.9", "192.0.2.10"}));
+  auto none = fields_of("<38>Nov 20 03:12:00 b app[1]: listening on 0.0.0.0 version 1.2.3.4");
+  EXPECT_TRUE(none.ips.empty());
+  EXPECT_EQ(none.src_ip, "");
+}
+
+TEST(Extract, KeepsTheOriginAddressAsTheSenderNeverAsTheClient) {
+  auto f = fields_of(
+      "<134>1 2026-11-20T03:40:00Z app03 sshd 5001 - [origin ip=\"10.0.7.5\" ip=\"2001:DB8::5\" "
+      "software=\"rsyslogd\"] Accepted password for paul from 198.51.100.100 port 50100 ssh2");
+  EXPECT_EQ(f.origin_ip, "10.0.7.5");
+  EXPECT_EQ(f.src_ip, "198.51.100.100");
+  EXPECT_EQ(f.user, "paul");
+  EXPECT_EQ(f.ips, (std::vector<std::string>{"10.0.7.5", "2001:db8::5", "198.51.100.100"}));
+  auto only_origin = fields_of("<134>1 - h app - - [origin ip=\"10.0.7.5\"] nothing else");
+  EXPECT_EQ(only_origin.origin_ip, "10.0.7.5");
+  EXPECT_EQ(only_origin.src_ip, "");
+}
+
+TEST(Extract, KeepsAtMost64AddressesOfALineOfAddresses) {
+  std::string line = "<13>1 - h app - - -";
+  for (int i = 0; i < 300; ++i)
+    line += " 10.0." + std::to_string(i / 200) + "." + std::to_string(i % 200 + 1);
+  auto f = fields_of(line);
+  ASSERT_EQ(f.ips.size(), 64u);
+  EXPECT_EQ(f.ips.front(), "10.0.0.1");
+  EXPECT_EQ(f.ips.back(), "10.0.0.64");
+}
+
+TEST(Extract, ReadsMalformedLinesFromWhereTheirTextStarts) {
+  // Without PRI (an archive sent as it is), and with a VERSION other than 1.
+  auto raw = fields_of("Dec 10 07:07:38 LabSZ sshd[24206]: Invalid user test9 from 52.80.34.196");
+  EXPECT_EQ(raw.user, "test9");
+  EXPECT_EQ(raw.src_ip, "52.80.34.196");
+  EXPECT_EQ(raw.action, "invalid_user");
+  auto v2 = fields_of(
+      "<38>2 2026-11-20T03:00:00Z h sshd 1 - - Failed password for root from "
+      "192.0.2.9 port 4 ssh2");
+  EXPECT_EQ(v2.user, "root");
+  EXPECT_EQ(v2.src_ip, "192.0.2.9");
+  // The header's host is not an address the text names.
+  auto host = fields_of("Nov 20 03:12:00 10.0.0.5 sshd[1]: Invalid user x from 192.0.2.1");
+  EXPECT_EQ(host.ips, std::vector<std::string>{"192.0.2.1"});
 }
 
 // ---- web access logs ---------------------------------------------------------------------
@@ -183,9 +316,17 @@ TEST(Extract, IgnoresKeysThatOnlyEndLikeKnownOnesAndValuesThatAreNotAddresses) {
 }
 
 TEST(Extract, AcceptsEveryTextFormOfAnAddressAndNothingElse) {
-  for (const char* ip : {"192.0.2.1", "0.0.0.0", "::1", "::", "2001:db8::5", "fe80::1%eth0",
-                         "::ffff:198.51.100.4", "2001:db8:0:0:0:0:0:1"})
-    EXPECT_EQ(fields_of(std::string("<13>1 - h a - - - ip=") + ip).src_ip, ip) << ip;
+  // Kept in canonical form (RFC 5952, IPv4-mapped as IPv4, no zone), so --ip matches.
+  const std::pair<const char*, const char*> forms[] = {{"192.0.2.1", "192.0.2.1"},
+                                                       {"0.0.0.0", "0.0.0.0"},
+                                                       {"::1", "::1"},
+                                                       {"::", "::"},
+                                                       {"2001:db8::5", "2001:db8::5"},
+                                                       {"fe80::1%eth0", "fe80::1"},
+                                                       {"::ffff:198.51.100.4", "198.51.100.4"},
+                                                       {"2001:db8:0:0:0:0:0:1", "2001:db8::1"}};
+  for (const auto& [ip, canonical] : forms)
+    EXPECT_EQ(fields_of(std::string("<13>1 - h a - - - ip=") + ip).src_ip, canonical) << ip;
   for (const char* not_ip : {"256.0.0.1", "1.2.3", "1.2.3.4.5", "01234.1.1.1", "dead:beef",
                              "1::2::3", "2001:db8:::1", "gateway.example", "12:30:00", "cafe.face"})
     EXPECT_EQ(fields_of(std::string("<13>1 - h a - - - ip=") + not_ip).src_ip, "") << not_ip;
@@ -216,12 +357,18 @@ TEST(Extract, PrefersStructuredDataOverTheMessageText) {
 }
 
 TEST(Extract, FindsNothingInAPlainMessage) {
-  auto f = fields_of("<13>Nov 20 03:12:00 web01 cron[1]: (root) CMD (run-parts /etc/cron.hourly)");
+  // (A cron line used to stand here; cron's "(root) CMD" now names root.)
+  auto f = fields_of(
+      "<13>Nov 20 03:12:00 web01 systemd[1]: Started apt-daily.service - Daily apt download "
+      "activities, 2.3.4 ok.");
   EXPECT_EQ(f.user, "");
   EXPECT_EQ(f.src_ip, "");
   EXPECT_EQ(f.action, "");
   EXPECT_EQ(f.case_id, "");
   EXPECT_TRUE(f.extra.empty());
+  EXPECT_EQ(f.target_user, "");
+  EXPECT_EQ(f.origin_ip, "");
+  EXPECT_TRUE(f.ips.empty());
 }
 
 // ---- [[extract]] rules -------------------------------------------------------------------

@@ -161,6 +161,50 @@ TEST_F(Parser, KeepsRepeatedParamNamesAndEmptyValues) {
   EXPECT_EQ(m.sd[0].params[2].value, "");
 }
 
+TEST_F(Parser, KeepsRepeatedOriginAddressesInOrder) {
+  // RFC 5424 7.2.1: a host with several addresses repeats "ip" in its origin element.
+  auto m =
+      parse_line(R"(<13>1 - h a - - [origin ip="192.0.2.1" ip="2001:db8::1" ip="10.0.0.1"] x)");
+  EXPECT_FALSE(m.malformed) << m.malformed_reason;
+  ASSERT_EQ(m.sd.size(), 1u);
+  ASSERT_EQ(m.sd[0].params.size(), 3u);
+  EXPECT_EQ(m.sd[0].params[0].value, "192.0.2.1");
+  EXPECT_EQ(m.sd[0].params[1].value, "2001:db8::1");
+  EXPECT_EQ(m.sd[0].params[2].value, "10.0.0.1");
+}
+
+TEST_F(Parser, FlagsARepeatedSdIdButKeepsEveryElement) {
+  // RFC 5424 6.3.2: the same SD-ID must not occur more than once in a message.
+  const std::string line =
+      R"(<13>1 2026-11-20T03:00:00Z h a 7 m [origin ip="192.0.2.1"][x@1 k="v"][origin ip="192.0.2.2"] text)";
+  auto m = parse_line(line);
+  EXPECT_TRUE(m.malformed);
+  EXPECT_EQ(m.malformed_reason, "RFC 5424 SD-ID occurs more than once");
+  ASSERT_EQ(m.sd.size(), 3u);
+  EXPECT_EQ(m.sd[0].params[0].value, "192.0.2.1");
+  EXPECT_EQ(m.sd[1].id, "x@1");
+  EXPECT_EQ(m.sd[2].params[0].value, "192.0.2.2");
+  EXPECT_EQ(m.host, "h");
+  EXPECT_EQ(m.app, "a");
+  EXPECT_EQ(m.procid, "7");
+  EXPECT_EQ(m.msgid, "m");
+  EXPECT_EQ(time_of(m), "2026-11-20T12:00:00+09:00");
+  // Malformed keeps the whole line as the message, and says where the text starts.
+  EXPECT_EQ(m.message, line);
+  EXPECT_EQ(m.message.substr(m.msg_offset), "text");
+  EXPECT_FALSE(parse_line(R"(<13>1 - h a - - [a@1][b@1][a@2] x)").malformed);
+}
+
+TEST_F(Parser, FindsRepeatedSdIdsAmongThousandsOfElementsQuickly) {
+  std::string line = "<13>1 - h a - - ";
+  for (int i = 0; i < 20000; ++i) line += "[e" + std::to_string(i) + "]";
+  EXPECT_FALSE(parse_line(line).malformed);
+  line += "[e17]";
+  auto m = parse_line(line);
+  EXPECT_EQ(m.malformed_reason, "RFC 5424 SD-ID occurs more than once");
+  EXPECT_EQ(m.sd.size(), 20001u);
+}
+
 TEST_F(Parser, ReadsAnElementWithoutParams) {
   auto m = parse_line("<13>1 - h a - - [origin][meta@1 seq=\"7\"] text");
   EXPECT_FALSE(m.malformed) << m.malformed_reason;
@@ -328,6 +372,33 @@ TEST_F(Parser, ReadsRfc3164WithoutHostAndWithSpacePaddedDay) {
   EXPECT_EQ(time_of(parse_line("<13>Nov 05 03:12:00 cron: job done")), "2026-11-05T03:12:00+09:00");
 }
 
+TEST_F(Parser, ReadsUnpaddedBsdDaysAsWholeArchivesWriteThem) {
+  auto m = parse_line("<86>Nov 9 12:01:01 host app[1]: session opened");
+  EXPECT_FALSE(m.malformed) << m.malformed_reason;
+  EXPECT_EQ(time_of(m), "2026-11-09T12:01:01+09:00");
+  EXPECT_EQ(m.host, "host");
+  EXPECT_EQ(m.app, "app");
+  EXPECT_EQ(m.procid, "1");
+  EXPECT_EQ(m.message, "session opened");
+  // With a fraction, without a PRI, and the two-digit and padded forms alongside.
+  EXPECT_EQ(time_of(parse_line("<13>Jan 1 00:00:00.5 h app: x")),
+            "2026-01-01T00:00:00.500000+09:00");
+  auto no_pri = parse_line("Nov 9 12:01:01 host sshd[2]: Accepted password for alice");
+  EXPECT_EQ(no_pri.malformed_reason, "no <PRI> at the start");
+  EXPECT_EQ(time_of(no_pri), "2026-11-09T12:01:01+09:00");
+  EXPECT_EQ(no_pri.app, "sshd");
+  EXPECT_EQ(no_pri.message.substr(no_pri.msg_offset), "Accepted password for alice");
+  EXPECT_EQ(time_of(parse_line("<13>Nov 19 12:01:01 h app: x")), "2026-11-19T12:01:01+09:00");
+  EXPECT_EQ(time_of(parse_line("<13>Nov  9 12:01:01 h app: x")), "2026-11-09T12:01:01+09:00");
+  // Shapes that are not a time stay message text.
+  for (const char* line : {"<13>Nov 9 12:01 h app: x", "<13>Nov 9  12:01:01 h app: x",
+                           "<13>Nov 123 12:01:01 h app: x", "<13>Nov x 12:01:01 h app: x"}) {
+    auto other = parse_line(line);
+    EXPECT_FALSE(other.time_us) << line;
+    EXPECT_EQ(other.host, "") << line;
+  }
+}
+
 TEST_F(Parser, KeepsTheSpacingOfTheMessageAfterTheTag) {
   auto m = parse_line(
       "<85>Nov 20 03:12:00 web01 sudo:    alice : TTY=pts/0 ; USER=root ; COMMAND=/bin/ls");
@@ -436,6 +507,32 @@ TEST_F(Parser, ReadsRsyslogForwardFormatWithFractionAndIsoWithoutOffsetInTheZone
 }
 
 // ---- PRI and junk ------------------------------------------------------------------------
+
+TEST_F(Parser, FlagsAVersionOtherThanOneButReadsTheHeader) {
+  const std::string line = R"(<34>2 2026-11-20T03:00:00Z web01 app 42 ID7 [x@1 k="v"] text)";
+  auto m = parse_line(line);
+  EXPECT_TRUE(m.malformed);
+  EXPECT_EQ(m.malformed_reason, "RFC 5424 VERSION is 2, not 1");
+  EXPECT_EQ(m.format, Format::rfc5424);
+  EXPECT_EQ(m.facility, 4);
+  EXPECT_EQ(m.severity, 2);
+  EXPECT_EQ(time_of(m), "2026-11-20T12:00:00+09:00");
+  EXPECT_EQ(m.host, "web01");
+  EXPECT_EQ(m.app, "app");
+  EXPECT_EQ(m.procid, "42");
+  EXPECT_EQ(m.msgid, "ID7");
+  ASSERT_EQ(m.sd.size(), 1u);
+  EXPECT_EQ(m.message, line);
+  EXPECT_EQ(m.message.substr(m.msg_offset), "text");
+  EXPECT_EQ(parse_line("<13>10 - h a - - - x").malformed_reason, "RFC 5424 VERSION is 10, not 1");
+  // A BSD message that merely starts with a number is not an RFC 5424 header.
+  for (const char* bsd : {"<13>2 files removed", "<13>02 - h a - - - x", "<13>1234 - h a - - - x",
+                          "<13>2 2026-11-20 done"}) {
+    auto b = parse_line(bsd);
+    EXPECT_FALSE(b.malformed) << bsd;
+    EXPECT_EQ(b.format, Format::rfc3164) << bsd;
+  }
+}
 
 TEST_F(Parser, ReadsTheLowestAndHighestPri) {
   auto lowest = parse_line("<0>Nov 20 03:12:00 h kernel: x");
