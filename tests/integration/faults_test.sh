@@ -9,8 +9,11 @@ source "$(dirname "$0")/lib.sh"
 : "${CONTROL_CLIENT:?CONTROL_CLIENT must point at the control_client test tool}"
 : "${LOGGEN:?LOGGEN must point at the loggen of syslog-ng}"
 MOUNTED=""
-unmount() { [ -n "$MOUNTED" ] && { umount -l "$MOUNTED" 2>/dev/null || true; MOUNTED=""; }; }
-trap 'unmount; cleanup' EXIT
+unmount() {
+  if [ -n "$MOUNTED" ]; then umount -l "$MOUNTED" 2>/dev/null || true; MOUNTED=""; fi
+}
+# cleanup reads the test's exit status from $?: unmount must not replace it.
+trap 'rc=$?; set +e; unmount; (exit $rc); cleanup' EXIT
 loggen() { env LD_LIBRARY_PATH="$(dirname "$LOGGEN")/../lib/syslog-ng" SYSLOGNG_PREFIX="$(dirname "$LOGGEN")/.." "$LOGGEN" "$@"; }
 metric() { curl -s "$url/metrics" | awk -v m="$1" '$1==m {print $2; exit}'; }
 healthz() { curl -s -o "$WORK/health" -w '%{http_code}' "$url/healthz"; }

@@ -51,7 +51,7 @@ package_cleanup() {
   [ "$had_nspawn_dir" = no ] && rm -rf /run/systemd/nspawn
   return 0
 }
-trap 'rc=$?; package_cleanup; (exit $rc); cleanup' EXIT
+trap 'rc=$?; set +e; package_cleanup; (exit $rc); cleanup' EXIT
 
 # Polls (bounded: `tries` tenths of a second) until `command...` succeeds.
 wait_for() {  # tries command...
