@@ -1,11 +1,11 @@
 #include "api/request.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/sha256.h"
+#include "store/event_match.h"
 
 namespace hokan::api {
 using nlohmann::json;
@@ -92,6 +92,16 @@ class FieldReader {
       if (s.empty()) return problem(std::string(name) + ": empty value in the list");
       out.push_back(s);
     }
+  }
+
+  // Addresses or CIDR prefixes, kept in canonical text (store::canonical_ip_filter) so
+  // that every later step, and a hold's record of its filter, compares like the index.
+  void addresses(const char* name, std::vector<std::string>& out) {
+    std::vector<std::string> typed;
+    texts(name, typed);
+    auto canonical = store::canonical_ip_filter(typed);
+    if (!canonical) return problem(std::string(name) + ": " + canonical.error().message);
+    out.insert(out.end(), canonical->begin(), canonical->end());
   }
 
   void flag(const char* name, bool& out) {
@@ -187,7 +197,7 @@ void read_filter(FieldReader& r, RecordFilter& f) {
   r.texts("host", f.hosts);
   r.texts("app", f.apps);
   r.texts("user", f.users);
-  r.texts("ip", f.ips);
+  r.addresses("ip", f.ips);
   r.text("grep", f.grep, kPatternBytes);
   r.text("regex", f.regex, kPatternBytes);
   if (!f.grep.empty() && !f.regex.empty()) r.problem("grep, regex: give one, not both");
@@ -268,7 +278,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          r.texts("host", op.hosts);
          r.texts("camera", op.cameras);
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          r.texts("case", op.cases);
          r.text("since", op.since, kTimeBytes);
          r.text("until", op.until, kTimeBytes);
@@ -302,7 +312,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          SubjectFindOp op;
          r.text("purpose", op.purpose, kPurposeBytes, kForRead);
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          one_subject(r, op.users, op.ips);
          return finished(r, std::move(op));
        }},
@@ -311,7 +321,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          SubjectEraseOp op;
          r.text("reason", op.reason, kReasonBytes, "(the erasure request it answers)");
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          r.texts("category", op.categories);
          one_subject(r, op.users, op.ips);
          return finished(r, std::move(op));
