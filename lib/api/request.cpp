@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/base64.h"
 #include "core/sha256.h"
 #include "store/event_match.h"
 
@@ -100,7 +101,12 @@ class FieldReader {
     std::vector<std::string> typed;
     texts(name, typed);
     auto canonical = store::canonical_ip_filter(typed);
-    if (!canonical) return problem(std::string(name) + ": " + canonical.error().message);
+    if (!canonical) {
+      std::string why = canonical.error().message;  // quotes the value, which may hold anything
+      for (char& c : why)
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      return problem(std::string(name) + ": " + why);
+    }
     out.insert(out.end(), canonical->begin(), canonical->end());
   }
 
@@ -119,6 +125,17 @@ class FieldReader {
       return wrong(name, "a count (a whole number of 0 or more)", *v);
     }
     out = v->get<uint64_t>();
+  }
+
+  // Bytes sent as base64 text (core/base64.h): a --grep needle that is not UTF-8.
+  void base64_bytes(const char* name, std::string& out, std::size_t max_bytes) {
+    std::string text_value;
+    text(name, text_value, (max_bytes + 2) / 3 * 4);
+    if (text_value.empty()) return;
+    auto bytes = core::base64_decode(text_value);
+    if (!bytes) return problem(std::string(name) + ": expected base64 (RFC 4648, padded)");
+    if (bytes->empty()) return;
+    out = std::move(*bytes);
   }
 
   // Bytes sent as hex text (the protocol carries JSON text).
@@ -199,6 +216,12 @@ void read_filter(FieldReader& r, RecordFilter& f) {
   r.texts("user", f.users);
   r.addresses("ip", f.ips);
   r.text("grep", f.grep, kPatternBytes);
+  std::string grep_bytes;
+  r.base64_bytes("grep_b64", grep_bytes, kPatternBytes);
+  if (!grep_bytes.empty()) {
+    if (!f.grep.empty()) r.problem("grep, grep_b64: give one, not both");
+    f.grep = std::move(grep_bytes);
+  }
   r.text("regex", f.regex, kPatternBytes);
   if (!f.grep.empty() && !f.regex.empty()) r.problem("grep, regex: give one, not both");
 }
