@@ -1,11 +1,12 @@
 #include "api/request.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "core/base64.h"
 #include "core/sha256.h"
+#include "store/event_match.h"
 
 namespace hokan::api {
 using nlohmann::json;
@@ -94,6 +95,21 @@ class FieldReader {
     }
   }
 
+  // Addresses or CIDR prefixes, kept in canonical text (store::canonical_ip_filter) so
+  // that every later step, and a hold's record of its filter, compares like the index.
+  void addresses(const char* name, std::vector<std::string>& out) {
+    std::vector<std::string> typed;
+    texts(name, typed);
+    auto canonical = store::canonical_ip_filter(typed);
+    if (!canonical) {
+      std::string why = canonical.error().message;  // quotes the value, which may hold anything
+      for (char& c : why)
+        if (static_cast<unsigned char>(c) < 0x20) c = '?';
+      return problem(std::string(name) + ": " + why);
+    }
+    out.insert(out.end(), canonical->begin(), canonical->end());
+  }
+
   void flag(const char* name, bool& out) {
     const json* v = find(name);
     if (!v) return;
@@ -109,6 +125,17 @@ class FieldReader {
       return wrong(name, "a count (a whole number of 0 or more)", *v);
     }
     out = v->get<uint64_t>();
+  }
+
+  // Bytes sent as base64 text (core/base64.h): a --grep needle that is not UTF-8.
+  void base64_bytes(const char* name, std::string& out, std::size_t max_bytes) {
+    std::string text_value;
+    text(name, text_value, (max_bytes + 2) / 3 * 4);
+    if (text_value.empty()) return;
+    auto bytes = core::base64_decode(text_value);
+    if (!bytes) return problem(std::string(name) + ": expected base64 (RFC 4648, padded)");
+    if (bytes->empty()) return;
+    out = std::move(*bytes);
   }
 
   // Bytes sent as hex text (the protocol carries JSON text).
@@ -187,8 +214,14 @@ void read_filter(FieldReader& r, RecordFilter& f) {
   r.texts("host", f.hosts);
   r.texts("app", f.apps);
   r.texts("user", f.users);
-  r.texts("ip", f.ips);
+  r.addresses("ip", f.ips);
   r.text("grep", f.grep, kPatternBytes);
+  std::string grep_bytes;
+  r.base64_bytes("grep_b64", grep_bytes, kPatternBytes);
+  if (!grep_bytes.empty()) {
+    if (!f.grep.empty()) r.problem("grep, grep_b64: give one, not both");
+    f.grep = std::move(grep_bytes);
+  }
   r.text("regex", f.regex, kPatternBytes);
   if (!f.grep.empty() && !f.regex.empty()) r.problem("grep, regex: give one, not both");
 }
@@ -268,7 +301,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          r.texts("host", op.hosts);
          r.texts("camera", op.cameras);
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          r.texts("case", op.cases);
          r.text("since", op.since, kTimeBytes);
          r.text("until", op.until, kTimeBytes);
@@ -302,7 +335,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          SubjectFindOp op;
          r.text("purpose", op.purpose, kPurposeBytes, kForRead);
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          one_subject(r, op.users, op.ips);
          return finished(r, std::move(op));
        }},
@@ -311,7 +344,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          SubjectEraseOp op;
          r.text("reason", op.reason, kReasonBytes, "(the erasure request it answers)");
          r.texts("user", op.users);
-         r.texts("ip", op.ips);
+         r.addresses("ip", op.ips);
          r.texts("category", op.categories);
          one_subject(r, op.users, op.ips);
          return finished(r, std::move(op));

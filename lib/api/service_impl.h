@@ -25,6 +25,7 @@
 #include "audit/auditor.h"
 #include "core/time_format.h"
 #include "query/query.h"
+#include "store/event_match.h"
 
 namespace hokan::api {
 
@@ -115,8 +116,10 @@ struct Service::Impl {
   struct Subject {
     std::vector<std::string> users, ips;
     bool matches(const store::Event& e) const {
-      return (!users.empty() && std::find(users.begin(), users.end(), e.fields.user) != users.end()) ||
-             (!ips.empty() && std::find(ips.begin(), ips.end(), e.fields.src_ip) != ips.end());
+      if (!users.empty() && store::matches_users(e, users)) return true;
+      if (ips.empty()) return false;
+      auto filter = store::parse_ip_filter(ips);  // the decoder made them canonical
+      return filter && store::matches_ips(e, filter->exact, filter->prefixes);
     }
   };
 };

@@ -28,7 +28,10 @@ void Service::Impl::run(const Caller& caller, const SubjectFindOp& op, RequestAu
     store::ScanQuery q;
     q.categories = grant->categories;
     q.users = std::move(users);
-    q.ips = std::move(ips);
+    if (auto filter = store::parse_ip_filter(ips)) {  // the decoder checked them
+      q.ips = std::move(filter->exact);
+      q.ip_prefixes = std::move(filter->prefixes);
+    }
     return store.scan(q, [&](store::Event& e) {
       if (!seen.insert(e.id).second) return true;  // found by the other identifier already
       auto& g = groups[e.category];

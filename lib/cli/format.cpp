@@ -1,8 +1,10 @@
 #include "cli/format.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "core/base64.h"
 
 namespace hokan::cli {
 using nlohmann::json;
@@ -12,7 +14,22 @@ std::string get(const json& r, const char* key) {
   auto it = r.find(key);
   if (it == r.end()) return {};
   if (it->is_string()) return it->get<std::string>();
+  if (it->is_array()) {  // ips: one cell, addresses separated by spaces
+    std::string joined;
+    for (const auto& item : *it)
+      joined.append(joined.empty() ? "" : " ")
+          .append(item.is_string() ? item.get<std::string>() : item.dump());
+    return joined;
+  }
   return it->dump();
+}
+
+// The bytes received (raw, or raw_b64 decoded); nullopt when the record has none.
+std::optional<std::string> received_bytes(const json& r) {
+  if (auto it = r.find("raw"); it != r.end() && it->is_string()) return it->get<std::string>();
+  if (auto it = r.find("raw_b64"); it != r.end() && it->is_string())
+    return core::base64_decode(it->get_ref<const std::string&>());
+  return std::nullopt;
 }
 
 // "2026-11-20T03:12:00.123+09:00" -> "2026-11-20 03:12:00.123": the offset is the same
@@ -43,9 +60,10 @@ class JsonFormatter : public RecordFormatter {
   FILE* out_;
 };
 
-constexpr const char* kCsvColumns[] = {"id", "time", "received", "category", "facility", "severity",
-                                       "host", "app", "procid", "msgid", "user", "src_ip",
-                                       "action", "case", "source", "malformed", "message"};
+constexpr const char* kCsvColumns[] = {
+    "id",  "time",   "received", "category", "facility",    "severity", "host",
+    "app", "procid", "msgid",    "user",     "target_user", "src_ip",   "origin_ip",
+    "ips", "action", "case",     "source",   "malformed",   "message"};
 
 class CsvFormatter : public RecordFormatter {
  public:
@@ -60,26 +78,32 @@ class CsvFormatter : public RecordFormatter {
       if (c != kCsvColumns[0]) line.push_back(',');
       line.append(csv_field(get(r, c)));
     }
-    std::fprintf(out_, "%s\r\n", line.c_str());
+    line.append("\r\n");
+    std::fwrite(line.data(), 1, line.size(), out_);  // a NUL in a field must not end the line
   }
 
  private:
   FILE* out_;
 };
 
-// The record as a syslog-style line, or the original bytes when it was malformed.
+// Evidence-exact: the bytes received, one record per line, with the reversible escape
+// raw_line() documents. A record that has none (an object, or a well-formed event
+// stored before hokan kept every record's bytes) gets a syslog-style line rebuilt from
+// its fields, escaped the same way.
 class RawFormatter : public RecordFormatter {
  public:
   explicit RawFormatter(FILE* out) : out_(out) {}
   void record(const json& r, std::string_view) override {
-    std::string raw = get(r, "raw");
-    if (raw.empty()) {
-      raw = get(r, "time") + " " + (r.contains("host") ? get(r, "host") : "-") + " " +
-            (r.contains("app") ? get(r, "app") : "-");
-      if (r.contains("procid")) raw += "[" + get(r, "procid") + "]";
-      raw += ": " + get(r, "message");
+    std::optional<std::string> bytes = received_bytes(r);
+    if (!bytes) {
+      bytes = get(r, "time") + " " + (r.contains("host") ? get(r, "host") : "-") + " " +
+              (r.contains("app") ? get(r, "app") : "-");
+      if (r.contains("procid")) *bytes += "[" + get(r, "procid") + "]";
+      *bytes += ": " + get(r, "message");
     }
-    std::fprintf(out_, "%s\n", raw.c_str());
+    std::string line = raw_line(*bytes);
+    line.push_back('\n');
+    std::fwrite(line.data(), 1, line.size(), out_);
   }
 
  private:
@@ -94,7 +118,8 @@ class TableFormatter : public RecordFormatter {
   void record(const json& r, std::string_view) override {
     Row row{short_time(get(r, "time")), get(r, "category"), get(r, "host"), get(r, "app"),
             get(r, "user"), get(r, "src_ip"), one_line(get(r, "message"))};
-    if (r.contains("malformed")) row.message = "[malformed] " + one_line(get(r, "raw"));
+    if (r.contains("malformed"))
+      row.message = "[malformed] " + one_line(received_bytes(r).value_or(get(r, "message")));
     if (printed_header_) return print(row);
     rows_.push_back(std::move(row));
     if (rows_.size() >= kSizingRows) finish();
@@ -141,6 +166,59 @@ class TableFormatter : public RecordFormatter {
 };
 
 }  // namespace
+
+std::string raw_line(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() + 8);
+  for (char c : bytes) {
+    switch (c) {
+      case '\\':
+        out.append("\\\\");
+        break;
+      case '\n':
+        out.append("\\n");
+        break;
+      case '\r':
+        out.append("\\r");
+        break;
+      case '\0':
+        out.append("\\0");
+        break;
+      default:
+        out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> unescape_raw_line(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '\\') {
+      out.push_back(line[i]);
+      continue;
+    }
+    if (++i == line.size()) return std::nullopt;
+    switch (line[i]) {
+      case '\\':
+        out.push_back('\\');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case '0':
+        out.push_back('\0');
+        break;
+      default:
+        return std::nullopt;
+    }
+  }
+  return out;
+}
 
 std::string csv_field(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);

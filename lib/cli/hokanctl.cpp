@@ -2,13 +2,12 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
@@ -16,7 +15,10 @@
 #include "cli/args.h"
 #include "cli/format.h"
 #include "config/config.h"
+#include "core/base64.h"
+#include "core/ip.h"
 #include "core/time_format.h"
+#include "core/utf8.h"
 
 namespace hokan::cli {
 using nlohmann::json;
@@ -36,7 +38,7 @@ constexpr const char* kUsage =
     "  subject find (--user U | --ip ADDR) --purpose TEXT [--format table|json]\n"
     "           everything kept about one person, by category (開示等の請求)\n"
     "  subject erase (--user U | --ip ADDR) [--category C] --reason TEXT\n"
-    "  export --purpose TEXT [--anonymize --key-file K] [query filters] [--format json|csv]\n"
+    "  export --purpose TEXT [--anonymize --key-file K] [query filters] [--format json|csv|raw]\n"
     "  object list --category C [--camera X] [--since T] [--until T] --purpose TEXT\n"
     "           [--format table|json]\n"
     "  object get CATEGORY NAME --purpose TEXT -o FILE   the object's bytes, unchanged\n"
@@ -56,12 +58,28 @@ constexpr const char* kUsage =
     "\n"
     "Times: 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday,\n"
     "-2h, +1h, -30min, -7d (the daemon's time zone unless an offset is given).\n"
-    "Repeated --host/--app/--user/--ip/--category: OR within one, AND across them.\n";
+    "Repeated --host/--app/--user/--ip/--category: OR within one, AND across them.\n"
+    "Ranges are half-open: [--since, --until). --user matches su/sudo targets too.\n"
+    "--ip ADDR matches every address a record names, in any form (2001:DB8::1,\n"
+    "::ffff:192.0.2.1); --ip 198.51.100.0/24 matches a prefix (scans the whole range).\n"
+    "--format raw: the bytes received, one record a line; \\ \\n \\r \\0 escape\n"
+    "backslash, LF, CR and NUL.\n";
 
 // Usage errors are one line, like every other message, and exit 2.
-int usage_error(const std::string& message) {
+int usage_error(std::string message) {
+  for (char& c : message)  // a typed value quoted in it may hold a line break
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
   std::fprintf(stderr, "hokanctl: %s (see hokanctl --help)\n", message.c_str());
   return kExitUsage;
+}
+
+// A typo in an address is a usage error before anything is sent (the daemon reads the
+// values again and refuses what it cannot read).
+std::optional<int> check_ips(const Args& args) {
+  for (const auto& text : args.values("ip"))
+    if (auto prefix = core::parse_ip_prefix(text); !prefix)
+      return usage_error("bad --ip: " + prefix.error().message);
+  return std::nullopt;
 }
 
 // Sends one request and dispatches the answer frames. Returns the exit code.
@@ -230,6 +248,7 @@ int holds(const std::string& socket, const Args& args) {
   if (sub == "place") {
     if (args.positional.size() != 3) return usage_error("hold place needs one hold name");
     if (args.value("reason").empty()) return usage_error("hold place needs --reason TEXT");
+    if (auto bad = check_ips(args)) return *bad;
     json request = {{"op", "hold_place"}, {"name", args.positional[2]}, {"reason", args.value("reason")}};
     std::string filter_text;
     for (const char* many : {"category", "host", "camera", "user", "ip", "case"})
@@ -328,8 +347,18 @@ constexpr const char* kPurposeRequired =
 // Fills the filter keys every record-reading command shares.
 std::optional<int> add_filters(const Args& args, json& request) {
   if (args.has("grep") && args.has("regex")) return usage_error("give --grep or --regex, not both");
-  for (const char* single : {"purpose", "since", "until", "grep", "regex"})
+  for (const char* single : {"purpose", "since", "until", "regex"})
     if (args.has(single)) request[single] = args.value(single);
+  if (args.has("grep")) {
+    // --grep looks for bytes; the protocol is JSON text, which cannot carry bytes that
+    // are not UTF-8: those go as base64.
+    std::string needle = args.value("grep");
+    if (core::valid_utf8(needle))
+      request["grep"] = needle;
+    else
+      request["grep_b64"] = core::base64_encode(needle);
+  }
+  if (auto bad = check_ips(args)) return *bad;
   for (const char* many : {"category", "host", "app", "user", "ip"})
     if (args.has(many)) request[many] = args.values(many);
   if (args.has("limit")) {
@@ -363,7 +392,8 @@ int export_records(const std::string& socket, const Args& args) {
     request["key_hex"] = hex;
   }
   std::string format = args.value("format", "json");
-  if (format != "json" && format != "csv") return usage_error("export writes --format json or csv");
+  if (format != "json" && format != "csv" && format != "raw")
+    return usage_error("export writes --format json, csv or raw");
   auto formatter = RecordFormatter::create(format, stdout);
   int code = Session().run(socket, request, [&](const json& r, std::string_view text) { (*formatter)->record(r, text); });
   (*formatter)->finish();
@@ -373,6 +403,7 @@ int export_records(const std::string& socket, const Args& args) {
 int subject(const std::string& socket, const Args& args) {
   std::string sub = args.positional.size() > 1 ? args.positional[1] : "";
   if (args.has("user") == args.has("ip")) return usage_error("subject " + sub + " needs --user U or --ip ADDR");
+  if (auto bad = check_ips(args)) return *bad;
   if (sub == "erase") {
     if (args.value("reason").empty()) return usage_error("subject erase needs --reason TEXT");
     json request = {{"op", "subject_erase"}, {"reason", args.value("reason")}};

@@ -9,8 +9,8 @@ namespace {
 // Every string of the event that JSON output or the meta store will carry.
 bool text_is_utf8(const store::Event& e) {
   using core::valid_utf8;
-  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.fields.user, &e.fields.src_ip,
-                               &e.fields.action})
+  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.fields.user,
+                               &e.fields.target_user, &e.fields.src_ip, &e.fields.action})
     if (!valid_utf8(*s)) return false;
   for (const auto& element : e.sd) {
     if (!valid_utf8(element.id)) return false;
@@ -60,7 +60,9 @@ store::Event EventBuilder::build(std::string_view frame, const Source& source,
     e.malformed = true;
   }
   if (!e.malformed && !text_is_utf8(e)) e.malformed = true;
-  if (e.malformed) e.raw.assign(frame);
+  // Evidence keeps the bytes as received, well-formed or not; the store keeps the
+  // message as an offset into them, so this costs the header's bytes only.
+  e.raw.assign(frame);
   e.lane = policy_->lane_for(e);
   return e;
 }

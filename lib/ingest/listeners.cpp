@@ -238,10 +238,7 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
       framer.feed(std::string_view(buffer.data(), n));
       while (auto frame = framer.next()) {
         auto e = frame_builder->build(frame->bytes, source, now, frame->truncated);
-        if (frame->bad_framing && !e.malformed) {
-          e.malformed = true;
-          e.raw.assign(frame->bytes);
-        }
+        if (frame->bad_framing) e.malformed = true;  // build() kept the frame's bytes
         count(e, frame->bytes.size());
         batch.push_back(std::move(e));
       }

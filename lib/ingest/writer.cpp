@@ -120,7 +120,8 @@ void Writer::observe(const std::vector<store::Event>& written, const std::vector
         name = &e.category;
       }
       ++c->records;
-      c->bytes += e.message.size() + e.raw.size() + e.object_size;
+      // The message is part of raw when raw is kept (see store/codec.h).
+      c->bytes += (e.raw.empty() ? e.message.size() : e.raw.size()) + e.object_size;
     }
   }
   for (const auto& observer : observers) {

@@ -53,6 +53,8 @@ std::string Pseudonymizer::mask(std::string_view text, const store::Event& e) co
   };
   replace_all(e.fields.src_ip, pseudonym("ip", e.fields.src_ip));
   replace_all(e.fields.user, pseudonym("user", e.fields.user));
+  replace_all(e.fields.target_user, pseudonym("user", e.fields.target_user));
+  for (const auto& ip : e.fields.ips) replace_all(ip, pseudonym("ip", ip));
   replace_all(e.host, pseudonym("host", e.host));
   RE2::GlobalReplace(&out, impl_->email, "<email>");
   RE2::GlobalReplace(&out, impl_->ipv6, "<ip>");
@@ -104,6 +106,11 @@ store::Event Pseudonymizer::apply(const store::Event& e) const {
   if (!e.host.empty()) out.host = pseudonym("host", e.host);
   if (!e.fields.user.empty()) out.fields.user = pseudonym("user", e.fields.user);
   if (!e.fields.src_ip.empty()) out.fields.src_ip = pseudonym("ip", e.fields.src_ip);
+  if (!e.fields.target_user.empty())
+    out.fields.target_user = pseudonym("user", e.fields.target_user);
+  if (!e.fields.origin_ip.empty()) out.fields.origin_ip = pseudonym("ip", e.fields.origin_ip);
+  for (const auto& ip : e.fields.ips) out.fields.ips.push_back(pseudonym("ip", ip));
+  // No raw: the bytes received hold every name and address in the clear.
   out.fields.action = e.fields.action;
   out.message = mask(e.malformed ? e.raw : e.message, e);
   out.fields.extra.emplace_back("size", std::to_string(e.message.size()));

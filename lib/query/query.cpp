@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/time_format.h"
+#include "store/event_match.h"
 
 namespace hokan::query {
 
@@ -32,13 +33,18 @@ Result<std::shared_ptr<const CompiledQuery>> CompiledQuery::compile(const QueryR
     if (!t) return fail(Errc::invalid_argument, "bad --until: " + t.error().message);
     q->scan_.until_us = *t;
   }
-  if (q->scan_.since_us >= q->scan_.until_us)
-    return fail(Errc::invalid_argument, "--since must be before --until");
+  // Ranges are half-open, [since, until): equal ends select nothing, which is an answer
+  // (a script stepping through windows meets it), not a mistake.
+  if (q->scan_.since_us > q->scan_.until_us)
+    return fail(Errc::invalid_argument, "--since must not be after --until");
   q->scan_.categories = r.categories;
   q->scan_.hosts = r.hosts;
   q->scan_.apps = r.apps;
   q->scan_.users = r.users;
-  q->scan_.ips = r.ips;
+  auto ips = store::parse_ip_filter(r.ips);
+  if (!ips) return fail(Errc::invalid_argument, "bad --ip: " + ips.error().message);
+  q->scan_.ips = std::move(ips->exact);
+  q->scan_.ip_prefixes = std::move(ips->prefixes);
   q->scan_.reverse = r.reverse;
   q->limit_ = r.limit;
   q->grep_ = r.grep;
@@ -54,10 +60,15 @@ Result<std::shared_ptr<const CompiledQuery>> CompiledQuery::compile(const QueryR
 }
 
 bool CompiledQuery::matches_text(const store::Event& e) const {
+  // --grep looks for bytes in the bytes received (the message where none were kept), so
+  // a byte invalid in UTF-8 or a NUL can be found as it was sent.
+  if (!grep_.empty()) {
+    const std::string& bytes = e.raw.empty() ? e.message : e.raw;
+    if (!memmem(bytes.data(), bytes.size(), grep_.data(), grep_.size())) return false;
+  }
+  // A pattern is written against the message (^ anchors at its start), or the whole
+  // line when it did not parse.
   const std::string& text = e.malformed && !e.raw.empty() ? e.raw : e.message;
-  if (!grep_.empty() &&
-      !memmem(text.data(), text.size(), grep_.data(), grep_.size()))
-    return false;
   if (regex_ && !RE2::PartialMatch(text, regex_->re)) return false;
   return true;
 }
@@ -68,14 +79,15 @@ bool CompiledQuery::matches(const store::Event& e) const {
   };
   return e.time_us >= scan_.since_us && e.time_us < scan_.until_us &&
          listed(scan_.categories, e.category) && listed(scan_.hosts, e.host) &&
-         listed(scan_.apps, e.app) && listed(scan_.users, e.fields.user) &&
-         listed(scan_.ips, e.fields.src_ip) && matches_text(e);
+         listed(scan_.apps, e.app) && store::matches_users(e, scan_.users) &&
+         store::matches_ips(e, scan_.ips, scan_.ip_prefixes) && matches_text(e);
 }
 
 Result<CompiledQuery::Progress> CompiledQuery::run(
     const store::Store& store, const std::function<bool(store::Event&)>& emit,
     const std::function<void(const Progress&)>& progress) const {
   Progress p;
+  if (scan_.since_us >= scan_.until_us) return p;  // an empty range
   auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
   auto scanned = store.scan(scan_, [&](store::Event& e) {
     ++p.examined;

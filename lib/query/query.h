@@ -17,8 +17,10 @@ namespace hokan::query {
 
 struct QueryRequest {
   std::string since, until;  // as typed: "2026-11-01", "-2h", RFC 3339, ...; empty: open
+  // ips: addresses in any text form, or CIDR prefixes (store::parse_ip_filter); users
+  // match user or target_user.
   std::vector<std::string> categories, hosts, apps, users, ips;
-  std::string grep;   // substring of the message (or raw line)
+  std::string grep;   // bytes to find in the bytes received (the message when none kept)
   std::string regex;  // RE2 over the message (or raw line)
   uint64_t limit = 0;  // 0: no limit
   bool reverse = false;
@@ -28,8 +30,9 @@ struct QueryRequest {
 
 class CompiledQuery {
  public:
-  // Errors: invalid_argument for a bad time ("bad --since: ..."), a bad regex
-  // ("bad --regex: ..."), or --since not before --until.
+  // Errors: invalid_argument for a bad time ("bad --since: ..."), a bad address or
+  // prefix ("bad --ip: ..."), a bad regex ("bad --regex: ..."), or --since after --until.
+  // --since equal to --until is an empty range, [since, until): no error, no match.
   [[nodiscard]] static Result<std::shared_ptr<const CompiledQuery>> compile(
       const QueryRequest& request, const core::TimeZone& zone, int64_t now_us);
 

@@ -1,8 +1,9 @@
 #include "retention/holds.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
+#include "store/event_match.h"
 
 namespace hokan::retention {
 using nlohmann::json;
@@ -53,8 +54,18 @@ bool valid_name(const std::string& name) {
 bool HoldFilter::matches(const store::Event& e) const {
   // Footage names its camera in `host` (objects have no other source name).
   bool camera_ok = cameras.empty() || std::find(cameras.begin(), cameras.end(), e.host) != cameras.end();
-  return e.time_us >= since_us && e.time_us < until_us && listed(categories, e.category) && listed(hosts, e.host) &&
-         camera_ok && listed(users, e.fields.user) && listed(ips, e.fields.src_ip) && listed(cases, e.fields.case_id);
+  return e.time_us >= since_us && e.time_us < until_us && listed(categories, e.category) &&
+         listed(hosts, e.host) && camera_ok && store::matches_users(e, users) && matches_ips(e) &&
+         listed(cases, e.fields.case_id);
+}
+
+bool HoldFilter::matches_ips(const store::Event& e) const {
+  if (ips.empty()) return true;
+  // Placed through the request decoder, the texts are canonical and parse; a hold stored
+  // before prefixes were read compares its texts as exact addresses.
+  auto filter = store::parse_ip_filter(ips);
+  if (!filter) return store::matches_ips(e, ips, {});
+  return store::matches_ips(e, filter->exact, filter->prefixes);
 }
 
 bool HoldFilter::may_match(const std::string& category, int64_t from_us, int64_t to_us) const {
@@ -68,7 +79,12 @@ store::ScanQuery HoldFilter::scan_query(int64_t from_us, int64_t to_us) const {
   q.until_us = std::min(to_us, until_us);
   q.hosts = hosts;
   q.users = users;
-  q.ips = ips;
+  if (auto filter = store::parse_ip_filter(ips)) {
+    q.ips = std::move(filter->exact);
+    q.ip_prefixes = std::move(filter->prefixes);
+  } else {
+    q.ips = ips;
+  }
   return q;
 }
 

@@ -19,6 +19,8 @@
 namespace hokan::retention {
 
 struct HoldFilter {
+  // users match user or target_user; ips are addresses or prefixes in canonical text
+  // (store::canonical_ip_filter), matched against every address a record names.
   std::vector<std::string> categories, hosts, cameras, users, ips, cases;
   int64_t since_us = std::numeric_limits<int64_t>::min();
   int64_t until_us = std::numeric_limits<int64_t>::max();
@@ -29,6 +31,9 @@ struct HoldFilter {
   // fields the store indexes narrow it; matches() still decides (cameras, cases).
   store::ScanQuery scan_query(int64_t from_us = std::numeric_limits<int64_t>::min(),
                               int64_t until_us = std::numeric_limits<int64_t>::max()) const;
+
+ private:
+  bool matches_ips(const store::Event& event) const;
 };
 
 struct Hold {

@@ -5,7 +5,7 @@
 namespace hokan::store::detail {
 namespace {
 constexpr codec::IndexField kFieldOrder[] = {codec::IndexField::host, codec::IndexField::app,
-                                             codec::IndexField::user, codec::IndexField::src_ip};
+                                             codec::IndexField::user, codec::IndexField::ip};
 }  // namespace
 
 void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event& e) {
@@ -13,19 +13,37 @@ void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event
   entry.key = key;
   entry.offset = static_cast<uint32_t>(arena_.size());
   entry.size = static_cast<uint32_t>(record.size());
+  entry.first_posted = static_cast<uint32_t>(posted_.size());
   arena_.append(record);
-  const std::string* values[kFields] = {&e.host, &e.app, &e.fields.user, &e.fields.src_ip};
-  for (int f = 0; f < kFields; ++f) {
-    const std::string& v = *values[f];
-    if (v.empty()) continue;
+  // Each distinct value once per field: one posting hit per value and record. The
+  // extractor caps ips at 64; past the array a duplicate only costs a hit the lookup
+  // drops (it removes repeated hits).
+  const std::string* seen[80] = {};
+  std::size_t seen_count = 0;
+  std::size_t field_start = 0;
+  auto post = [&](int f, const std::string& v) {
+    if (v.empty()) return;
+    for (std::size_t i = field_start; i < seen_count; ++i)
+      if (*seen[i] == v) return;
+    if (seen_count < std::size(seen)) seen[seen_count++] = &v;
     if (!have_last_[f] || last_value_[f] != v) {
       last_value_[f] = v;
       last_hash_[f] = hash_(v);
       have_last_[f] = true;
     }
-    entry.hashes[f] = last_hash_[f];
-    entry.present |= static_cast<uint8_t>(1u << f);
-  }
+    posted_.push_back({f, last_hash_[f]});
+  };
+  post(0, e.host);
+  field_start = seen_count;
+  post(1, e.app);
+  field_start = seen_count;
+  post(2, e.fields.user);
+  post(2, e.fields.target_user);
+  field_start = seen_count;
+  post(3, e.fields.src_ip);
+  post(3, e.fields.origin_ip);
+  for (const auto& ip : e.fields.ips) post(3, ip);
+  entry.posted = static_cast<uint32_t>(posted_.size() - entry.first_posted);
   entries_.push_back(entry);
 }
 
@@ -33,6 +51,7 @@ void BucketBatch::clear() {
   values_.clear();
   hits_.clear();
   entries_.clear();
+  posted_.clear();
   arena_.clear();
   for (auto& h : have_last_) h = false;
 }
@@ -63,9 +82,8 @@ void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHand
     }
     builder_.add(e.key, std::string_view(arena_).substr(e.offset, e.size));
     codec::RecordKey block_key = builder_.first_key();
-    for (int f = 0; f < kFields; ++f) {
-      if (!(e.present & (1u << f))) continue;
-      auto& list = values_[ValueKey{f, e.hashes[f]}];
+    for (uint32_t p = e.first_posted; p < e.first_posted + e.posted; ++p) {
+      auto& list = values_[ValueKey{posted_[p].field, posted_[p].hash}];
       auto at = static_cast<int32_t>(hits_.size());
       hits_.push_back(Hit{{block_key, ordinal}, -1});
       if (list.tail >= 0) hits_[list.tail].next = at;

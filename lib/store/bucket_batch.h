@@ -26,7 +26,9 @@ class BucketBatch {
   explicit BucketBatch(const KeyedHash& hash) : hash_(hash) {}
 
   // Adds one record: `record` is its encoded value (codec::encode_event), `e` gives the
-  // fields to index. Records may come in any order.
+  // values to index, each distinct value once: host, app, user and target_user (under
+  // user), and every address the record names (src_ip, origin_ip, ips, under src_ip).
+  // Records may come in any order.
   void add(codec::RecordKey key, std::string_view record, const Event& e);
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
@@ -41,12 +43,16 @@ class BucketBatch {
                 rocksdb::ColumnFamilyHandle* index, std::vector<seal::SealedBlock>& sealed);
 
  private:
-  static constexpr int kFields = 4;  // host, app, user, src_ip
+  static constexpr int kFields = 4;  // host, app, user, src_ip (see codec::IndexField)
+  // One indexed value of one record.
+  struct Posted {
+    int field;
+    uint64_t hash;
+  };
   struct Entry {
     codec::RecordKey key;
     uint32_t offset = 0, size = 0;
-    uint64_t hashes[kFields] = {};
-    uint8_t present = 0;  // bit i: field i has a value
+    uint32_t first_posted = 0, posted = 0;  // its values: posted_[first_posted, +posted)
   };
   struct ValueKey {
     int field;
@@ -68,8 +74,9 @@ class BucketBatch {
   const KeyedHash& hash_;
   std::string arena_;  // the records' encoded bytes
   std::vector<Entry> entries_;
+  std::vector<Posted> posted_;
   // The hash of the last value seen per field: consecutive records mostly share host
-  // and app, so most records hash nothing.
+  // and app, so most records hash nothing for them.
   std::string last_value_[kFields];
   uint64_t last_hash_[kFields] = {};
   bool have_last_[kFields] = {};

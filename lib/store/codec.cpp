@@ -22,8 +22,23 @@ void put_string(std::string& out, std::string_view s) {
   out.append(s);
 }
 
-constexpr uint8_t kEventVersion = 1;
-constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8;
+// Version 1 (before issue 13) kept the raw line only for malformed records and had no
+// target_user, origin_ip or ips. Version 2 keeps the received bytes of every event and
+// stores the message as an offset into them when it is their tail (nearly always), so
+// keeping the evidence costs the header's bytes, not a second copy of the message.
+// Values of version 1 stay readable: records written before an upgrade must not become
+// unreadable (DESIGN.md, Deployment).
+constexpr uint8_t kEventVersion1 = 1;
+constexpr uint8_t kEventVersion = 2;
+constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8,
+                   kMessageInRaw = 16;
+
+// Where `message` starts in `raw` when it is raw's tail; npos when it is not.
+std::size_t message_offset(const std::string& raw, const std::string& message) {
+  if (raw.size() < message.size()) return std::string::npos;
+  std::size_t at = raw.size() - message.size();
+  return std::string_view(raw).substr(at) == message ? at : std::string::npos;
+}
 
 }  // namespace
 
@@ -118,16 +133,25 @@ Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out
 
 void encode_event(const Event& e, std::string& out) {
   out.push_back(static_cast<char>(kEventVersion));
+  std::size_t offset = e.raw.empty() ? std::string::npos : message_offset(e.raw, e.message);
+  bool in_raw = offset != std::string::npos;
   uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
-                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
+                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0) |
+                   (in_raw ? kMessageInRaw : 0);
   put_varint(out, flags);
   put_varint(out, zigzag(e.received_us - e.time_us));
   out.push_back(static_cast<char>(e.facility + 1));
   out.push_back(static_cast<char>(e.severity + 1));
-  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source,
-                               &e.fields.user, &e.fields.src_ip, &e.fields.action,
-                               &e.fields.case_id, &e.raw})
+  for (const std::string* s :
+       {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
+        &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.raw})
     put_string(out, *s);
+  if (in_raw)
+    put_varint(out, offset);
+  else
+    put_string(out, e.message);
+  put_varint(out, e.fields.ips.size());
+  for (const auto& ip : e.fields.ips) put_string(out, ip);
   put_varint(out, e.sd.size());
   for (const auto& element : e.sd) {
     put_string(out, element.id);
@@ -151,7 +175,7 @@ Result<void> decode_event(std::string_view value, Event& e) {
   auto bad = [] { return fail(Errc::corruption, "event value does not decode"); };
   uint8_t version = 0, facility = 0, severity = 0;
   uint64_t flags = 0, received_delta = 0;
-  if (!r.byte(version) || version != kEventVersion) return bad();
+  if (!r.byte(version) || (version != kEventVersion && version != kEventVersion1)) return bad();
   if (!r.varint(flags) || !r.varint(received_delta) || !r.byte(facility) || !r.byte(severity))
     return bad();
   e.received_us = e.time_us;
@@ -160,11 +184,31 @@ Result<void> decode_event(std::string_view value, Event& e) {
   e.severity = static_cast<int>(severity) - 1;
   e.malformed = flags & kMalformed;
   e.truncated = flags & kTruncated;
-  for (std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source,
-                         &e.fields.user, &e.fields.src_ip, &e.fields.action, &e.fields.case_id,
-                         &e.raw})
-    if (!r.string(*s)) return bad();
   uint64_t n = 0;
+  e.fields.target_user.clear();
+  e.fields.origin_ip.clear();
+  e.fields.ips.clear();
+  if (version == kEventVersion1) {
+    for (std::string* s :
+         {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source, &e.fields.user,
+          &e.fields.src_ip, &e.fields.action, &e.fields.case_id, &e.raw})
+      if (!r.string(*s)) return bad();
+  } else {
+    for (std::string* s :
+         {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
+          &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.raw})
+      if (!r.string(*s)) return bad();
+    if (flags & kMessageInRaw) {
+      uint64_t offset = 0;
+      if (!r.varint(offset) || offset > e.raw.size()) return bad();
+      e.message.assign(e.raw, offset);
+    } else if (!r.string(e.message)) {
+      return bad();
+    }
+    if (!r.varint(n)) return bad();
+    for (uint64_t i = 0; i < n; ++i)
+      if (!r.string(e.fields.ips.emplace_back())) return bad();
+  }
   if (!r.varint(n)) return bad();
   e.sd.clear();
   for (uint64_t i = 0; i < n; ++i) {
@@ -190,8 +234,9 @@ Result<void> decode_event(std::string_view value, Event& e) {
     e.claimed_time_us = claimed;
   }
   e.object_size = 0;
-  e.object_marker = flags & kObject;
-  if (e.object_marker && !r.varint(e.object_size)) return bad();
+  e.object_marker = false;
+  if ((flags & kObject) && !r.varint(e.object_size)) return bad();
+  e.object_marker = (flags & kObject) && e.object_size == 0;  // as the writer set it
   if (!r.done()) return bad();
   return {};
 }

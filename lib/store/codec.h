@@ -24,7 +24,9 @@
 
 namespace hokan::store::codec {
 
-enum class IndexField : char { host = 'h', app = 'a', user = 'u', src_ip = 'p' };
+// user holds user and target_user; ip every address a record names (src_ip, origin_ip,
+// ips). The letters are on disk: 'p' was src_ip's alone before issue 13.
+enum class IndexField : char { host = 'h', app = 'a', user = 'u', ip = 'p' };
 
 struct RecordKey {
   int64_t time_us = 0;
@@ -57,7 +59,10 @@ struct PostingHit {
 std::string encode_posting(const std::vector<PostingHit>& hits);
 [[nodiscard]] Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out);
 
-// Event value: everything but id, time and category (the key and bucket hold those).
+// Event value: everything but id, time, category and lane (the key and bucket hold
+// those). decode_event(encode_event(e)) gives back e. Version 2 keeps the message as an
+// offset into `raw` when it is raw's tail; values of version 1 (no target_user,
+// origin_ip or ips; raw only when malformed) still decode.
 void encode_event(const Event& event, std::string& out);
 [[nodiscard]] Result<void> decode_event(std::string_view value, Event& out);
 

@@ -28,7 +28,9 @@ struct Event {
   syslog::Fields fields;
   bool malformed = false;
   bool truncated = false;   // longer than max_message_bytes: cut there
-  std::string raw;          // the original line, kept when malformed
+  // The bytes received, exactly: the whole frame (after transport framing), for every
+  // event; empty for objects, and for well-formed events stored before issue 13.
+  std::string raw;
   // A time the sender claimed that lay too far ahead of the received time (see
   // [storage] clock_skew); time_us then holds the received time.
   std::optional<int64_t> claimed_time_us;
@@ -36,6 +38,7 @@ struct Event {
   uint64_t object_size = 0;
   bool is_object() const { return object_size > 0 || object_marker; }
   bool object_marker = false;  // an object of zero bytes
+  friend bool operator==(const Event&, const Event&) = default;
 };
 
 }  // namespace hokan::store

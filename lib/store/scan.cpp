@@ -11,17 +11,18 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
-#include <chrono>
 #include <deque>
 #include <functional>
 #include <limits>
-#include <numeric>
 #include <mutex>
+#include <numeric>
 #include <optional>
 #include <thread>
 
+#include "store/event_match.h"
 #include "store/record_block.h"
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -37,15 +38,18 @@ bool any_equal(const std::vector<std::string>& wanted, const std::string& value)
   return wanted.empty() || std::find(wanted.begin(), wanted.end(), value) != wanted.end();
 }
 
+// The index gives the records that hold a value; this checks every filter (a record
+// the user index found by its target_user must still pass the host filter, and so on).
 bool matches_fields(const ScanQuery& q, const Event& e) {
-  return any_equal(q.hosts, e.host) && any_equal(q.apps, e.app) &&
-         any_equal(q.users, e.fields.user) && any_equal(q.ips, e.fields.src_ip);
+  return any_equal(q.hosts, e.host) && any_equal(q.apps, e.app) && matches_users(e, q.users) &&
+         matches_ips(e, q.ips, q.ip_prefixes);
 }
 
-// The index to drive a lookup: the field most likely to be rare.
+// The index to drive a lookup: the field most likely to be rare. Addresses drive only
+// without prefixes: the index holds exact addresses, not ranges.
 std::optional<std::pair<IndexField, const std::vector<std::string>*>> driving_index(const ScanQuery& q) {
   if (!q.users.empty()) return std::pair{IndexField::user, &q.users};
-  if (!q.ips.empty()) return std::pair{IndexField::src_ip, &q.ips};
+  if (!q.ips.empty() && q.ip_prefixes.empty()) return std::pair{IndexField::ip, &q.ips};
   if (!q.hosts.empty()) return std::pair{IndexField::host, &q.hosts};
   if (!q.apps.empty()) return std::pair{IndexField::app, &q.apps};
   return std::nullopt;

@@ -781,6 +781,8 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
   for (auto [field, values] : {std::pair{'h', &q.hosts}, std::pair{'a', &q.apps}, std::pair{'u', &q.users},
                                std::pair{'p', &q.ips}}) {
     if (values->empty()) continue;
+    // A prefix may match addresses no summary names: with one, any bucket may match.
+    if (field == 'p' && !q.ip_prefixes.empty()) continue;
     auto& w = wanted.emplace_back(field, std::vector<uint64_t>{});
     for (const auto& v : *values) w.second.push_back(BucketSummary::key(field, (*hash)(v)));
   }

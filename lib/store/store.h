@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/ip.h"
 #include "core/timezone.h"
 #include "store/event.h"
 #include "store/meta.h"
@@ -66,7 +67,12 @@ struct ScanQuery {
   std::vector<std::string> categories;  // empty: every category
   int64_t since_us = std::numeric_limits<int64_t>::min();  // inclusive
   int64_t until_us = std::numeric_limits<int64_t>::max();  // exclusive
-  std::vector<std::string> hosts, apps, users, ips;
+  std::vector<std::string> hosts, apps, users;             // users: user or target_user
+  // Addresses in canonical text (core::format_ip), matched against every address a
+  // record names (see event_match.h); OR'ed with the prefixes. A prefix cannot use the
+  // index: with one, the scan reads the whole time range.
+  std::vector<std::string> ips;
+  std::vector<core::IpPrefix> ip_prefixes;
   bool reverse = false;  // newest first
   // When set, records whose stored bytes do not contain it are skipped without being
   // decoded: a cheap pre-filter for substring searches of the message. The visitor

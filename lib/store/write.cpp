@@ -30,7 +30,7 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   auto everything_failed = [&](Error e) { return std::unexpected(WriteFailure{std::move(e), events.size(), {}}); };
 
   uint64_t bytes = 0;
-  for (const auto& e : events) bytes += e.message.size() + e.raw.size() + 64;
+  for (const auto& e : events) bytes += (e.raw.empty() ? e.message.size() : e.raw.size()) + 64;
   // Refused before RocksDB sees a byte: a full disk is a state to wait out, and RocksDB's
   // own handling of a failed WAL write is far harder to come back from.
   if (auto room = impl.check_space(bytes, privileged); !room) return everything_failed(room.error());

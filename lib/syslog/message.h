@@ -14,11 +14,13 @@ enum class Format : uint8_t { unknown = 0, rfc5424 = 1, rfc3164 = 2 };
 struct SdParam {
   std::string name;
   std::string value;  // unescaped (RFC 5424 \" \\ \] resolved)
+  friend bool operator==(const SdParam&, const SdParam&) = default;
 };
 
 struct SdElement {
   std::string id;
   std::vector<SdParam> params;
+  friend bool operator==(const SdElement&, const SdElement&) = default;
 };
 
 struct Message {
@@ -68,6 +70,7 @@ struct Fields {
   std::string case_id;  // the `case` field
   // Other named values found by [[extract]] rules, in match order.
   std::vector<std::pair<std::string, std::string>> extra;
+  friend bool operator==(const Fields&, const Fields&) = default;
 };
 
 }  // namespace hokan::syslog

@@ -106,6 +106,51 @@ TEST(RequestDecode, SaysWhatTypeItExpected) {
             "anonymize: expected true or false (got a string)");
 }
 
+// Issue 13: addresses are read and made canonical at the boundary; one that is not an
+// address or prefix is refused with the reason, for every op that takes `ip`.
+TEST(RequestDecode, ReadsAddressesAndPrefixesCanonicallyAndRefusesTheRest) {
+  auto r = decode({{"op", "query"},
+                   {"purpose", "p"},
+                   {"ip", {"2001:DB8::AB", "::ffff:198.51.100.77", "10.1.2.3/8"}}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(std::get<QueryOp>(r->body).filter.ips,
+            (std::vector<std::string>{"2001:db8::ab", "198.51.100.77", "10.0.0.0/8"}));
+  for (const char* op : {"query", "export", "hold_place", "subject_find", "subject_erase"}) {
+    json bad = full_requests().at(op);
+    bad["ip"] = {"192.0.2.7", "web01"};
+    if (bad.contains("user") && std::string(op).starts_with("subject")) bad.erase("user");
+    auto refused = decode(bad);
+    ASSERT_FALSE(refused) << op;
+    EXPECT_EQ(refused.error().message, "ip: bad network \"web01\": not an IPv4 or IPv6 address")
+        << op;
+  }
+  auto newline = decode({{"op", "query"}, {"purpose", "p"}, {"ip", {"10.0.0.1/\n8"}}});
+  ASSERT_FALSE(newline);
+  EXPECT_EQ(newline.error().message.find('\n'), std::string::npos);
+}
+
+// --grep looks for bytes; JSON text cannot carry bytes that are not UTF-8, so they come
+// as base64.
+TEST(RequestDecode, TakesAGrepNeedleAsBase64) {
+  auto r = decode({{"op", "query"}, {"purpose", "p"}, {"grep_b64", "/wA="}});
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(std::get<QueryOp>(r->body).filter.grep, std::string("\xff\0", 2));
+  EXPECT_EQ(decode({{"op", "query"}, {"purpose", "p"}, {"grep_b64", "/wA"}}).error().message,
+            "grep_b64: expected base64 (RFC 4648, padded)");
+  EXPECT_EQ(decode({{"op", "query"}, {"purpose", "p"}, {"grep", "a"}, {"grep_b64", "YQ=="}})
+                .error()
+                .message,
+            "grep, grep_b64: give one, not both");
+  EXPECT_EQ(decode({{"op", "export"}, {"purpose", "p"}, {"regex", "a"}, {"grep_b64", "YQ=="}})
+                .error()
+                .message,
+            "grep, regex: give one, not both");
+  EXPECT_EQ(decode({{"op", "query"}, {"purpose", "p"}, {"grep_b64", std::string(5468, 'A')}})
+                .error()
+                .message,
+            "grep_b64: at most 5464 bytes, got 5468");
+}
+
 TEST(RequestDecode, RefusesUnknownFieldsOfEveryOp) {
   for (const auto& [op, request] : full_requests()) {
     json bad = request;

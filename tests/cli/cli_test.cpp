@@ -64,6 +64,45 @@ TEST(Format, RawWritesASyslogStyleLineOrTheOriginalBytes) {
   EXPECT_EQ(format("raw", {R"({"time":"T","message":"x","malformed":true,"raw":"junk line"})"}), "junk line\n");
 }
 
+// Issue 13: --format raw prints the bytes received, one record per line; backslash,
+// LF, CR and NUL are escaped reversibly, every other byte goes out as received.
+TEST(Format, RawPrintsTheBytesReceivedWithAReversibleEscape) {
+  EXPECT_EQ(format("raw", {R"({"time":"T","message":"m","raw":"<13>a\\b\nc\rd\u0000e\tf"})"}),
+            "<13>a\\\\b\\nc\\rd\\0e\tf\n");
+  // Not UTF-8: raw_b64, decoded to the very bytes ("<13>bad \xff\xfe bytes").
+  EXPECT_EQ(format("raw", {R"({"time":"T","message":"m","raw_b64":"PDEzPmJhZCD//iBieXRlcw=="})"}),
+            "<13>bad \xff\xfe bytes\n");
+  // One line per record, whatever the bytes.
+  std::string two = format("raw", {R"({"raw":"one\n"})", R"({"raw":"two\r\n"})"});
+  EXPECT_EQ(two, "one\\n\ntwo\\r\\n\n");
+}
+
+TEST(Format, RawEscapeGivesBackEveryByteString) {
+  std::string all;
+  for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
+  for (const std::string& bytes :
+       {all, std::string("\\n"), std::string("\\\\0"), std::string(3, '\0'), std::string()}) {
+    std::string line = raw_line(bytes);
+    EXPECT_EQ(line.find_first_of(std::string("\n\r\0", 3)), std::string::npos);
+    EXPECT_EQ(unescape_raw_line(line), bytes);
+  }
+  EXPECT_FALSE(unescape_raw_line("a\\x"));
+  EXPECT_FALSE(unescape_raw_line("a\\"));
+}
+
+TEST(Format, CsvKeepsANulAndListsEveryAddress) {
+  std::string csv = format(
+      "csv",
+      {R"({"id":1,"user":"alice","target_user":"root","ips":["10.0.0.5","192.0.2.7"],"message":"a\u0000b"})"});
+  EXPECT_NE(csv.find("id,time,received,category,facility,severity,host,app,procid,msgid,user,"
+                     "target_user,src_ip,"
+                     "origin_ip,ips,action,case,source,malformed,message\r\n"),
+            std::string::npos);
+  EXPECT_NE(csv.find(std::string("alice,root,,,10.0.0.5 192.0.2.7,,,,,a\0b\r\n", 41)),
+            std::string::npos)
+      << csv;
+}
+
 TEST(Format, RefusesUnknownFormats) { EXPECT_FALSE(RecordFormatter::create("yaml", stdout)); }
 
 }  // namespace

@@ -128,6 +128,29 @@ def event(received_delta=1500, facility=4, severity=6, strings=None, sd=(), extr
         out += varint(object_size)
     return out
 
+# Version 2 (issue 13): raw for every event, the message as an offset into it when it is
+# raw's tail (flag 16), target_user, origin_ip and ips.
+def event2(raw, message=None, user="alice", target_user="", src_ip="192.0.2.7", origin_ip="", ips=(),
+           sd=(), malformed=False):
+    raw = raw.encode() if isinstance(raw, str) else raw
+    message = message.encode() if isinstance(message, str) else message
+    at = len(raw) - len(message) if message is not None and raw.endswith(message) else None
+    flags = (1 if malformed else 0) | (16 if message is None or at is not None else 0)
+    out = bytes([2]) + varint(flags) + varint(zz(20)) + bytes([5, 7])
+    out += b"".join(s(x) for x in ["web01", "sshd", "811", "", "192.0.2.1:514", user, target_user, src_ip,
+                                    origin_ip, "", "", raw])
+    if message is None:
+        out += varint(0)
+    elif at is not None:
+        out += varint(at)
+    else:
+        out += s(message)
+    out += varint(len(ips)) + b"".join(s(x) for x in ips)
+    out += varint(len(sd))
+    for sid, params in sd:
+        out += s(sid) + varint(len(params)) + b"".join(s(n) + s(v) for n, v in params)
+    return out + varint(0)
+
 T = 1_795_000_000_000_000
 be = lambda v: struct.pack(">Q", v & (2**64 - 1))
 write("codecs", "event", b"\0" + be(T) + event())
@@ -135,6 +158,12 @@ write("codecs", "event-sd-extra", b"\0" + be(T) + event(sd=[("meta", [("user", "
                                                          extra=[("case_state", "closed")], claimed=3_600_000_000))
 write("codecs", "event-object", b"\0" + be(T) + event(object_size=104857600, facility=-1, severity=-1))
 write("codecs", "event-malformed", b"\0" + be(-5) + event(malformed=True, received_delta=-7))
+LINE = ('<86>1 2026-11-20T03:12:00Z web01 sudo 811 - [origin ip="10.0.0.5" ip="10.0.0.6"] '
+        'alice : TTY=pts/1 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/sh from 192.0.2.7')
+write("codecs", "event-v2", b"\0" + be(T) + event2(LINE, LINE[LINE.index("alice :"):], target_user="root",
+                                                     origin_ip="10.0.0.5", ips=["10.0.0.5", "10.0.0.6", "192.0.2.7"],
+                                                     sd=[("origin", [("ip", "10.0.0.5"), ("ip", "10.0.0.6")])]))
+write("codecs", "event-v2-literal", b"\0" + be(T) + event2(b"<13>bad \xff\0 line", "bad \ufffd", malformed=True))
 
 def posting(blocks):
     out = varint(len(blocks))

@@ -44,7 +44,7 @@ offers "global options" "--socket --config --help --version" "$HOKANCTL" --
 offers "query options" "--purpose --since --until --category --host --app --user --ip --grep --regex
   --limit --reverse --format --count --follow" "$HOKANCTL" query --
 offers "query formats" "table json csv raw" "$HOKANCTL" query --format ''
-expect_eq "export formats" "$(printf 'csv\njson')" "$(complete_line "$HOKANCTL" export --format '')"
+expect_eq "export formats" "$(printf 'csv\njson\nraw')" "$(complete_line "$HOKANCTL" export --format '')"
 offers "subcommands" "place release list" "$HOKANCTL" hold ''
 offers "subject find" "--user --ip --purpose --format" "$HOKANCTL" subject find --
 offers "object get" "--purpose -o" "$HOKANCTL" object get cctv seg.ts -

@@ -118,6 +118,153 @@ TEST(EventCodec, RoundTripsEveryField) {
   EXPECT_EQ(d.claimed_time_us, e.claimed_time_us);
 }
 
+Event sshd_event() {
+  Event e;
+  e.time_us = 1'763'600'000'123'456;
+  e.received_us = e.time_us + 20;
+  e.facility = 10;
+  e.severity = 6;
+  e.host = "web01";
+  e.app = "sshd";
+  e.procid = "811";
+  e.raw =
+      "<86>1 2025-11-20T00:53:20.123456Z web01 sshd 811 - [origin ip=\"10.0.0.5\" ip=\"10.0.0.6\"] "
+      "Accepted password for alice from 192.0.2.7 port 4242 ssh2";
+  e.message = e.raw.substr(e.raw.find("Accepted"));
+  e.sd = {{"origin", {{"ip", "10.0.0.5"}, {"ip", "10.0.0.6"}}}};
+  e.source = "127.0.0.1:50000";
+  e.fields.user = "alice";
+  e.fields.target_user = "root";
+  e.fields.src_ip = "192.0.2.7";
+  e.fields.origin_ip = "10.0.0.5";
+  e.fields.ips = {"10.0.0.5", "10.0.0.6", "192.0.2.7"};
+  return e;
+}
+
+Event round_trip(const Event& e, std::string* bytes_out = nullptr) {
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  Event d;
+  d.time_us = e.time_us;
+  d.id = e.id;
+  d.category = e.category;
+  d.lane = e.lane;
+  EXPECT_TRUE(codec::decode_event(bytes, d));
+  if (bytes_out) *bytes_out = bytes;
+  return d;
+}
+
+TEST(EventCodec, KeepsTheBytesReceivedAndStoresTheMessageOnceWhenItIsTheirTail) {
+  Event e = sshd_event();
+  std::string bytes;
+  EXPECT_EQ(round_trip(e, &bytes), e);
+  // The message is not written twice: one copy of its text in the value.
+  auto count = [&](std::string_view needle) {
+    std::size_t n = 0;
+    for (auto at = bytes.find(needle); at != std::string::npos; at = bytes.find(needle, at + 1))
+      ++n;
+    return n;
+  };
+  EXPECT_EQ(count("Accepted password"), 1u);
+  Event literal = e;
+  literal.message += " ";  // no longer raw's tail: stored as it is
+  std::string literal_bytes;
+  codec::encode_event(literal, literal_bytes);
+  EXPECT_GE(literal_bytes.size(), bytes.size() + e.message.size());
+}
+
+TEST(EventCodec, StoresTheMessageLiterallyWhenItIsNotTheTailOfTheBytes) {
+  Event e = sshd_event();
+  e.message = "Accepted password for alice";  // not raw's tail (a parser that rewrote it)
+  EXPECT_EQ(round_trip(e), e);
+  e.message.clear();
+  EXPECT_EQ(round_trip(e), e);
+  e.message = e.raw;  // a malformed line: the whole frame
+  e.malformed = true;
+  EXPECT_EQ(round_trip(e), e);
+  e.raw = std::string("bad \xff\0 bytes", 11);
+  e.message = "bad \xef\xbf\xbd";
+  EXPECT_EQ(round_trip(e), e);
+}
+
+TEST(EventCodec, ObjectsAndAuditRecordsHaveNoRawBytes) {
+  Event e;
+  e.time_us = 5;
+  e.received_us = 5;
+  e.host = "entrance-1";
+  e.message = "segment-0001.ts";
+  e.object_size = 4096;
+  EXPECT_EQ(round_trip(e), e);
+  e.object_size = 0;
+  e.object_marker = true;
+  EXPECT_EQ(round_trip(e), e);
+}
+
+// Records written by hokan before issue 13 (event value version 1) must still read back
+// after a package upgrade. These bytes are laid out by hand, as version 1 wrote them:
+// version, flags, received delta, facility + 1, severity + 1, then host, app, procid,
+// msgid, message, source, user, src_ip, action, case, raw as length-prefixed strings,
+// the SD elements, the extra fields, and the claimed time when flag 4 is set.
+TEST(EventCodec, DecodesVersion1ValuesWrittenBeforeTheUpgrade) {
+  // clang-format off: one field a line reads better than one string a line
+  static constexpr char kV1[] =
+      "\x01"      // version 1
+      "\x04"      // flags: claimed time
+      "\x28"      // received - time = +20 µs, zigzagged
+      "\x0b\x07"  // facility 10, severity 6
+      "\x05web01" "\x04sshd" "\x03" "811" "\x00"
+      "\x39" "Accepted password for alice from 192.0.2.7 port 4242 ssh2"
+      "\x0f" "127.0.0.1:50000" "\x05" "alice" "\x09" "192.0.2.7" "\x05login" "\x00" "\x00"
+      "\x01" "\x06origin" "\x01" "\x02ip" "\x08" "10.0.0.5"  // [origin ip="10.0.0.5"]
+      "\x01" "\x04port" "\x04" "4242"                          // extra: port=4242
+      "\x90\x1c";                                              // claimed = time + 1800 µs
+  // clang-format on
+  const std::string v1(kV1, sizeof kV1 - 1);
+  Event d;
+  d.time_us = 1'763'600'000'123'456;
+  ASSERT_TRUE(codec::decode_event(v1, d));
+  Event want;
+  want.time_us = d.time_us;
+  want.received_us = d.time_us + 20;
+  want.facility = 10;
+  want.severity = 6;
+  want.host = "web01";
+  want.app = "sshd";
+  want.procid = "811";
+  want.message = "Accepted password for alice from 192.0.2.7 port 4242 ssh2";
+  want.source = "127.0.0.1:50000";
+  want.fields.user = "alice";
+  want.fields.src_ip = "192.0.2.7";
+  want.fields.action = "login";
+  want.sd = {{"origin", {{"ip", "10.0.0.5"}}}};
+  want.fields.extra = {{"port", "4242"}};
+  want.claimed_time_us = d.time_us + 1800;
+  EXPECT_EQ(d, want);
+  // Re-encoded (a bucket rewrite does that), it comes back the same as version 2.
+  EXPECT_EQ(round_trip(d), d);
+  // A malformed version 1 record kept its line in raw.
+  std::string malformed = v1;
+  malformed[1] = '\x05';  // malformed | claimed time
+  malformed.replace(malformed.find("\x05login\x00\x00") + 7, 1, "\x03<1>");
+  ASSERT_TRUE(codec::decode_event(malformed, d));
+  EXPECT_TRUE(d.malformed);
+  EXPECT_EQ(d.raw, "<1>");
+  EXPECT_EQ(d.message, want.message);
+}
+
+TEST(EventCodec, RejectsAnOffsetPastTheBytes) {
+  Event e;
+  e.raw = "x";  // message "" is its tail: offset 1, then no ips, SD or extra fields
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  ASSERT_EQ(bytes.substr(bytes.size() - 4), std::string("\x01\0\0\0", 4));
+  Event d;
+  ASSERT_TRUE(codec::decode_event(bytes, d));
+  EXPECT_EQ(d.message, "");
+  bytes[bytes.size() - 4] = '\x02';
+  EXPECT_FALSE(codec::decode_event(bytes, d));
+}
+
 TEST(EventCodec, RejectsTruncatedValuesInsteadOfReadingPastThem) {
   Event e;
   e.message = "hello";

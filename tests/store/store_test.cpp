@@ -107,6 +107,90 @@ TEST_F(StoreTest, IndexLookupsMatchExactlyWithOrWithinAndAndAcross) {
   EXPECT_TRUE(messages(*store, nobody).empty());
 }
 
+// Issue 13: `--user alice` finds her sudo to root; `--ip A` finds every record that
+// names A, whether as the client, the sender (origin) or elsewhere in the text.
+TEST_F(StoreTest, UserAndAddressLookupsFindEveryAccountAndAddressARecordNames) {
+  auto store = open();
+  auto sudo = event(kNov20 + 1, "access", "web01", "alice", "sudo");
+  sudo.fields.target_user = "root";
+  auto su_to_alice = event(kNov20 + 2, "access", "web01", "bob", "su");
+  su_to_alice.fields.target_user = "alice";
+  auto breakin = event(kNov20 + 3, "access", "web01", "", "break-in");
+  breakin.fields.ips = {"198.51.100.77"};  // named in the text, not as the client
+  auto login = event(kNov20 + 4, "access", "web02", "carol", "login");
+  login.fields.src_ip = "2001:db8::ab";
+  login.fields.origin_ip = "10.0.0.5";
+  login.fields.ips = {"10.0.0.5", "2001:db8::ab"};
+  auto same_twice = event(kNov20 + 5, "access", "web02", "root", "root to root");
+  same_twice.fields.target_user = "root";
+  std::vector<Event> batch{sudo, su_to_alice, breakin, login, same_twice};
+  ASSERT_TRUE(store->write(batch));
+  auto by = [&](std::vector<std::string> users, std::vector<std::string> ips,
+                std::vector<core::IpPrefix> prefixes = {}) {
+    ScanQuery q;
+    q.users = std::move(users);
+    q.ips = std::move(ips);
+    q.ip_prefixes = std::move(prefixes);
+    return messages(*store, q);
+  };
+  using list = std::vector<std::string>;
+  EXPECT_EQ(by({"alice"}, {}), (list{"sudo", "su"}));
+  EXPECT_EQ(by({"root"}, {}), (list{"sudo", "root to root"}));  // once, though named twice
+  EXPECT_EQ(by({}, {"198.51.100.77"}), (list{"break-in"}));
+  EXPECT_EQ(by({}, {"10.0.0.5"}), (list{"login"}));
+  EXPECT_EQ(by({}, {"2001:db8::ab"}), (list{"login"}));
+  EXPECT_EQ(by({"carol"}, {"10.0.0.5"}), (list{"login"}));
+  EXPECT_TRUE(by({"alice"}, {"10.0.0.5"}).empty());
+  auto prefix = [](const char* text) { return *core::parse_ip_prefix(text); };
+  EXPECT_EQ(by({}, {}, {prefix("198.51.100.0/24")}), (list{"break-in"}));
+  EXPECT_EQ(by({}, {}, {prefix("2001:db8::/32")}), (list{"login"}));
+  EXPECT_EQ(by({}, {"10.0.0.5"}, {prefix("198.51.0.0/16")}), (list{"break-in", "login"}));
+  EXPECT_TRUE(by({}, {}, {prefix("203.0.113.0/24")}).empty());
+}
+
+// Year-wide lookups skip buckets by their summaries: those must name the new values,
+// or a bucket holding only a target_user or an address in `ips` would be skipped.
+TEST_F(StoreTest, BucketSummariesNameTargetUsersAndEveryAddress) {
+  {
+    auto store = open();
+    std::vector<Event> batch;
+    for (int day = 0; day < 5; ++day)
+      batch.push_back(event(kNov20 + day * kDay, "access", "h", "u", "filler"));
+    auto sudo = event(kNov20 + 2 * kDay + 5, "access", "h", "alice", "sudo");
+    sudo.fields.target_user = "root";
+    auto named = event(kNov20 + 3 * kDay + 5, "access", "h", "", "named");
+    named.fields.ips = {"198.51.100.77"};
+    named.fields.origin_ip = "10.9.9.9";
+    batch.push_back(sudo);
+    batch.push_back(named);
+    ASSERT_TRUE(store->write(batch));
+  }  // closing writes the summaries
+  ASSERT_TRUE(fs::exists(dir_ / "buckets" / "access" / "default" / "2025-11-22" / "summary"));
+  auto store = open();
+  auto opened = [&](ScanQuery q) {
+    std::vector<std::string> found;
+    auto stats = store->scan(q, [&](Event& e) {
+      found.push_back(e.message);
+      return true;
+    });
+    EXPECT_TRUE(stats);
+    EXPECT_EQ(found.size(), 1u);
+    return stats ? stats->buckets : 0;
+  };
+  ScanQuery root;
+  root.users = {"root"};
+  EXPECT_EQ(opened(root), 1u);
+  ScanQuery address;
+  address.ips = {"198.51.100.77"};
+  EXPECT_EQ(opened(address), 1u);
+  ScanQuery origin;
+  origin.ips = {"10.9.9.9"};
+  EXPECT_EQ(opened(origin), 1u);
+  ScanQuery prefix;  // no index serves a prefix: every bucket of the range is read
+  prefix.ip_prefixes = {*core::parse_ip_prefix("198.51.100.0/24")};
+  EXPECT_EQ(opened(prefix), 5u);
+}
+
 TEST_F(StoreTest, FindsEverythingAfterReopening) {
   {
     auto store = open();
