@@ -681,11 +681,13 @@ Result<std::pair<std::string, BucketStats>> Store::Impl::seize(const BucketId& i
   BucketStats stats;
   bool have_stats = false;
   if (cached) {
-    std::lock_guard write_lock(cached->write_mutex);
-    cached->dropped = true;  // writers go to a fresh instance; closing does not summarise it
-    stats = cached->stats;
-    have_stats = true;
-    cached.reset();
+    {
+      std::lock_guard write_lock(cached->write_mutex);
+      cached->dropped = true;  // writers go to a fresh instance; closing does not summarise it
+      stats = cached->stats;
+      have_stats = true;
+    }
+    cached.reset();  // after the lock: the last owner frees the mutex with the bucket
   }
   // Readers hold an instance for a page of a scan at most (see scan.cpp): wait for them.
   {
