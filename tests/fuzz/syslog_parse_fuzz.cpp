@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/ip.h"
 #include "core/timezone.h"
 #include "support/fuzz_check.h"
 #include "syslog/extract.h"
@@ -85,8 +86,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         if (inside(param.value, value)) return true;
     return false;
   };
+  // Addresses are kept canonical (RFC 5952, mapped IPv6 as IPv4), not as written: each
+  // must be an address already in its canonical form.
+  auto canonical = [](const std::string& value) {
+    if (value.empty()) return true;
+    auto c = core::canonical_ip(value);
+    return c && *c == value;
+  };
   FUZZ_CHECK(found(f.user));
-  FUZZ_CHECK(found(f.src_ip));
+  FUZZ_CHECK(canonical(f.src_ip));
+  FUZZ_CHECK(canonical(f.origin_ip));
+  for (const auto& ip : f.ips) FUZZ_CHECK(canonical(ip));
   FUZZ_CHECK(found(f.case_id));
   for (const auto& [name, value] : f.extra) FUZZ_CHECK(found(value));
   return 0;
