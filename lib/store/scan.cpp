@@ -88,6 +88,11 @@ struct ScanContext {
   RecordKey lower, upper;  // records in [lower, upper)
   // Where a paused merge got to: the key of the last record it took (matched or not).
   std::optional<RecordKey> last_taken;
+  // Forward scans, where a paused merge got to in the bucket: no block whose key is
+  // below this holds a record it has not taken yet. The next page seeks here instead of
+  // a block span before `lower`: in a day written densely (millions of records within a
+  // block span) that would read the day again for every page.
+  std::optional<RecordKey> resume_block;
   // Asked after each record taken; true pauses the merge.
   std::function<bool()> pause;
 
@@ -152,7 +157,9 @@ class BucketFeed : public Feed {
  public:
   BucketFeed(std::shared_ptr<Bucket> bucket, const ScanContext& context)
       : bucket_(std::move(bucket)), context_(context) {
-    codec::append_block_key(lower_, {first_block_time(context.lower.time_us), 0});
+    RecordKey from{first_block_time(context.lower.time_us), 0};
+    if (!context.q.reverse && context.resume_block && from < *context.resume_block) from = *context.resume_block;
+    codec::append_block_key(lower_, from);
     codec::append_block_key(upper_, context.upper);
     lower_slice_ = rocksdb::Slice(lower_);
     upper_slice_ = rocksdb::Slice(upper_);
@@ -361,7 +368,21 @@ Result<MergeEnd> merge(std::vector<Feed*> feeds, ScanContext& context, const Vis
         if (!visit(e)) return MergeEnd::stopped;
       }
     }
-    if (context.pause && context.pause()) return MergeEnd::paused;
+    if (context.pause && context.pause()) {
+      if (!reverse) {
+        // The earliest block that still holds records to take: open ones, and the next
+        // each feed would open.
+        std::optional<RecordKey> resume;
+        auto consider = [&](RecordKey k) {
+          if (!resume || k < *resume) resume = k;
+        };
+        for (const OpenBlock* open : heap) consider(open->reader.key(0));
+        for (Feed* feed : feeds)
+          if (auto next = feed->peek()) consider(*next);
+        context.resume_block = resume;
+      }
+      return MergeEnd::paused;
+    }
   }
 }
 
@@ -411,9 +432,15 @@ Result<bool> scan_day(const Store::Impl& impl, const std::vector<Store::Impl::Bu
   std::vector<Event> page;
   ScanContext page_context = context;
   bool first = true;
+  uint64_t seizures = impl.seizures.load();
   while (true) {
     page.clear();
     page_context.last_taken.reset();
+    if (uint64_t now = impl.seizures.load(); now != seizures) {
+      // A purge or erasure may have rewritten a bucket into other blocks.
+      page_context.resume_block.reset();
+      seizures = now;
+    }
     auto end = scan_page(impl, ids, page_context, page);
     if (!end) return std::unexpected(end.error());
     if (first) context.stats.buckets += ids.size();

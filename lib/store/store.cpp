@@ -673,6 +673,7 @@ Result<std::pair<std::string, BucketStats>> Store::Impl::seize(const BucketId& i
     busy_done.wait(lock, [&] { return !busy.contains(id) && !opening.contains(id); });
     if (!known.contains(id)) return fail(Errc::not_found, "no bucket " + bucket_path(id));
     busy.insert(id);
+    seizures.fetch_add(1);
     if (auto it = open_buckets.find(id); it != open_buckets.end()) {
       cached = std::move(it->second);
       open_buckets.erase(it);

@@ -169,6 +169,9 @@ struct Store::Impl {
   mutable std::map<BucketId, std::shared_ptr<Bucket>> open_buckets;
   mutable uint64_t tick = 0;
   std::set<BucketId> busy;   // being destroyed: nobody may open them meanwhile
+  // Counts seizures (purges and erasures): a paused scan's place in a bucket's block
+  // layout (ScanContext::resume_block) holds only while this has not moved.
+  std::atomic<uint64_t> seizures{0};
   mutable std::set<BucketId> opening;  // being opened (outside the lock)
   mutable std::condition_variable busy_done;
   // Instances of each bucket alive now, cached or not (a scan may hold one the cache let
