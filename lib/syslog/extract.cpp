@@ -11,6 +11,7 @@
 #include <array>
 #include <cstring>
 
+#include "core/ip.h"
 #include "syslog/addresses.h"
 #include "syslog/recognisers.h"
 
@@ -327,6 +328,14 @@ Fields Extractor::extract(const Message& m) const {
       if (value.data() == nullptr) continue;  // the group took no part in the match
       assign(f, g.target, g.name, std::string_view(value.data(), value.size()));
     }
+  }
+  // A recogniser or rule may have taken text that is not an address (`from 10.ick_y`,
+  // `src_ip=03:1E:00`): an address field holds an address in its canonical form or
+  // nothing.
+  for (std::string* address : {&f.src_ip, &f.origin_ip}) {
+    if (address->empty()) continue;
+    if (auto canonical = core::canonical_ip(*address)) *address = std::move(*canonical);
+    else address->clear();
   }
   collect_addresses(named, f);
   return f;
