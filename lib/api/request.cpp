@@ -7,6 +7,7 @@
 #include "core/base64.h"
 #include "core/sha256.h"
 #include "store/event_match.h"
+#include "core/quote.h"
 
 namespace hokan::api {
 using nlohmann::json;
@@ -102,10 +103,7 @@ class FieldReader {
     texts(name, typed);
     auto canonical = store::canonical_ip_filter(typed);
     if (!canonical) {
-      std::string why = canonical.error().message;  // quotes the value, which may hold anything
-      for (char& c : why)
-        if (static_cast<unsigned char>(c) < 0x20) c = '?';
-      return problem(std::string(name) + ": " + why);
+      return problem(std::string(name) + ": " + canonical.error().message);
     }
     out.insert(out.end(), canonical->begin(), canonical->end());
   }
@@ -153,8 +151,8 @@ class FieldReader {
     std::string bytes;
     for (std::size_t i = 0; i < text_value.size(); i += 2) {
       int hi = digit(text_value[i]), lo = digit(text_value[i + 1]);
-      if (hi < 0 || lo < 0) return problem(std::string(name) + ": expected hex digits, got \"" +
-                                           std::string(1, hi < 0 ? text_value[i] : text_value[i + 1]) + "\"");
+      if (hi < 0 || lo < 0) return problem(std::string(name) + ": expected hex digits, got " +
+                                           core::quoted(text_value.substr(hi < 0 ? i : i + 1, 1)));
       bytes.push_back(static_cast<char>(hi * 16 + lo));
     }
     out = std::move(bytes);
@@ -166,7 +164,7 @@ class FieldReader {
     if (std::none_of(allowed.begin(), allowed.end(), [&](const char* a) { return out == a; })) {
       std::string list;
       for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + "\"" + a + "\"";
-      problem(std::string(name) + ": expected one of " + list + ", got \"" + out + "\"");
+      problem(std::string(name) + ": expected one of " + list + ", got " + core::quoted(out));
     }
   }
 
@@ -177,7 +175,7 @@ class FieldReader {
   Result<void> finish() {
     if (!error_.empty()) return fail(Errc::invalid_argument, error_);
     for (const auto& [key, value] : object_.items())
-      if (!known_.contains(key)) return fail(Errc::invalid_argument, "unknown field \"" + key + "\" for " + op_);
+      if (!known_.contains(key)) return fail(Errc::invalid_argument, "unknown field " + core::quoted(key) + " for " + op_);
     return {};
   }
 
@@ -442,8 +440,7 @@ Result<Request> decode_request(std::string_view text) {
     if (!body) return std::unexpected(body.error());
     return Request{op, std::move(*body)};
   }
-  std::string shown = op.size() > 32 ? op.substr(0, 32) + "..." : op;
-  return fail(Errc::invalid_argument, "op: unknown command \"" + shown + "\"");
+  return fail(Errc::invalid_argument, "op: unknown command " + core::quoted(op, 32));
 }
 
 const std::vector<std::string_view>& request_ops() {

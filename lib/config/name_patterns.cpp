@@ -4,19 +4,19 @@
 
 #include <algorithm>
 
+#include "core/quote.h"
+
 namespace hokan::config {
 namespace {
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
 
 // The first character of `text` that no object name may hold, as a reason; nothing when
 // all may appear.
 std::optional<std::string> foreign_char(std::string_view text) {
   for (char c : text)
     if (!object_name_char(c))
-      return quoted(std::string(1, c)) + " cannot appear in an object name (" +
+      return core::quoted(std::string(1, c)) + " cannot appear in an object name (" +
              std::string(kObjectNameRule) + ")";
   return std::nullopt;
 }
@@ -46,7 +46,7 @@ const char* conversion(NameTime::Field f) {
 std::string expectation(const NameTime::Part& p) {
   switch (p.field) {
     case NameTime::Field::literal:
-      return quoted(p.literal);
+      return core::quoted(p.literal);
     case NameTime::Field::year:
       return "%Y (4 digits)";
     case NameTime::Field::offset:
@@ -106,7 +106,7 @@ bool valid_object_name(std::string_view name) {
 
 Result<NameTime> NameTime::parse(std::string_view pattern) {
   auto bad = [&](const std::string& why) {
-    return fail(Errc::invalid_argument, "bad time pattern " + quoted(pattern) + ": " + why);
+    return fail(Errc::invalid_argument, "bad time pattern " + core::quoted(pattern) + ": " + why);
   };
   NameTime t;
   t.text_ = std::string(pattern);
@@ -224,7 +224,7 @@ Result<int64_t> NameTime::find(std::string_view name, const core::TimeZone& zone
     std::string found(name.substr(start, at - start));
     auto invalid = [&](const std::string& what) {
       return fail(Errc::invalid_argument,
-                  quoted(found) + " in the name is not a valid time (" + what + ")");
+                  core::quoted(found) + " in the name is not a valid time (" + what + ")");
     };
     if (civil.month < 1 || civil.month > 12) return invalid("month " + std::to_string(civil.month));
     if (civil.day < 1 || civil.day > days_in_month(civil.year, civil.month))
@@ -238,16 +238,16 @@ Result<int64_t> NameTime::find(std::string_view name, const core::TimeZone& zone
                       civil.hour * 3600 + civil.minute * 60 + civil.second - *offset;
     return seconds * 1'000'000;
   }
-  std::string why = "no time of the form " + quoted(text_) + " in " + quoted(name);
+  std::string why = "no time of the form " + core::quoted(text_) + " in " + core::quoted(name);
   if (best_missing && best_length > 0)
-    why += ": after " + quoted(name.substr(best_start, best_length)) + " it expects " +
+    why += ": after " + core::quoted(name.substr(best_start, best_length)) + " it expects " +
            expectation(*best_missing);
   return fail(Errc::invalid_argument, why);
 }
 
 Result<NameCamera> NameCamera::parse(std::string_view pattern) {
   auto bad = [&](const std::string& why) {
-    return fail(Errc::invalid_argument, "bad camera pattern " + quoted(pattern) + ": " + why);
+    return fail(Errc::invalid_argument, "bad camera pattern " + core::quoted(pattern) + ": " + why);
   };
   constexpr std::string_view kField = "{camera}";
   auto at = pattern.find(kField);
@@ -297,7 +297,7 @@ Result<void> check_glob(std::string_view pattern) {
   if (pattern.empty()) return fail(Errc::invalid_argument, "must not be empty");
   for (char c : pattern)
     if (c != '*' && c != '?' && !object_name_char(c))
-      return fail(Errc::invalid_argument, "bad name pattern " + quoted(pattern) + ": " +
+      return fail(Errc::invalid_argument, "bad name pattern " + core::quoted(pattern) + ": " +
                                               *foreign_char(std::string_view(&c, 1)) +
                                               "; * and ? are wildcards");
   return {};

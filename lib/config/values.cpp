@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "config/config.h"
+#include "core/quote.h"
 
 namespace hokan::config {
 namespace {
@@ -25,15 +26,13 @@ std::optional<uint64_t> parse_count(std::string_view digits, uint64_t max) {
   return value;
 }
 
-std::string quoted(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 }  // namespace
 
 Result<Period> parse_period(std::string_view text) {
   auto bad = [&] {
     return fail(
         Errc::invalid_argument,
-        "bad period " + quoted(text) +
+        "bad period " + core::quoted(text) +
             ": expected a number and d, w, m or y (\"365d\", \"4w\", \"6m\", \"1y\", \"0d\")");
   };
   if (text.size() < 2) return bad();
@@ -65,7 +64,7 @@ Result<Period> parse_period(std::string_view text) {
 
 Result<Schedule> parse_schedule(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return fail(Errc::invalid_argument, "bad schedule " + quoted(text) + ": " + std::string(why));
+    return fail(Errc::invalid_argument, "bad schedule " + core::quoted(text) + ": " + std::string(why));
   };
   constexpr std::string_view kForms = "expected \"daily HH:MM\" or \"every Nh\" / \"every Nm\"";
   Schedule s;
@@ -108,7 +107,7 @@ Result<int64_t> parse_duration_seconds(std::string_view text) {
   auto n = parse_count(text.substr(0, digits), 1'000'000'000);
   if (!n || scale == 0)
     return fail(Errc::invalid_argument,
-                "bad duration " + quoted(text) +
+                "bad duration " + core::quoted(text) +
                     ": expected a number and s, min, h or d (\"300s\", \"5min\", \"1h\")");
   return static_cast<int64_t>(*n) * scale;
 }
@@ -126,14 +125,14 @@ Result<uint64_t> parse_byte_size(std::string_view text) {
   auto n = shift < 0 ? std::nullopt : parse_count(text.substr(0, digits), ~uint64_t{0} >> shift);
   if (!n || *n == 0)
     return fail(Errc::invalid_argument,
-                "bad size " + quoted(text) +
+                "bad size " + core::quoted(text) +
                     ": expected a number of bytes above 0, or KiB, MiB, GiB, TiB (\"100MiB\")");
   return *n << shift;
 }
 
 Result<Network> parse_network(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return fail(Errc::invalid_argument, "bad network " + quoted(text) + ": " + std::string(why));
+    return fail(Errc::invalid_argument, "bad network " + core::quoted(text) + ": " + std::string(why));
   };
   Network net;
   net.text = std::string(text);
@@ -162,7 +161,7 @@ Result<Network> parse_network(std::string_view text) {
 
 Result<void> check_address(std::string_view text) {
   auto bad = [&](const std::string& why) {
-    return fail(Errc::invalid_argument, "bad address " + quoted(text) + ": " + why);
+    return fail(Errc::invalid_argument, "bad address " + core::quoted(text) + ": " + why);
   };
   const std::string forms =
       "expected \"IPv4:port\" or \"[IPv6]:port\" (\"127.0.0.1:5514\", \"[::1]:5514\")";
@@ -176,7 +175,7 @@ Result<void> check_address(std::string_view text) {
     port = text.substr(close + 2);
     in6_addr a6;
     if (inet_pton(AF_INET6, host.c_str(), &a6) != 1)
-      return bad(quoted(host) + " is not an IPv6 address");
+      return bad(core::quoted(host) + " is not an IPv6 address");
   } else {
     const auto colon = text.rfind(':');
     if (colon == std::string_view::npos) return bad(forms);
@@ -187,7 +186,7 @@ Result<void> check_address(std::string_view text) {
     in_addr a4;
     // Listeners bind to an address; a host name would be resolved by nobody.
     if (inet_pton(AF_INET, host.c_str(), &a4) != 1)
-      return bad(quoted(host) + " is not an IP address (listeners bind to addresses, not names)");
+      return bad(core::quoted(host) + " is not an IP address (listeners bind to addresses, not names)");
   }
   if (!parse_count(port, 65535)) return bad("the port must be a number from 0 to 65535");
   return {};

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/quote.h"
+
 namespace hokan::core {
 namespace {
 
@@ -249,7 +251,7 @@ bool IpPrefix::contains(const IpAddress& address) const {
 Result<IpPrefix> parse_ip_prefix(std::string_view text) {
   auto bad = [&](std::string_view why) {
     return fail(Errc::invalid_argument,
-                "bad network \"" + std::string(text) + "\": " + std::string(why));
+                "bad network " + quoted(text) + ": " + std::string(why));
   };
   const std::size_t slash = text.find('/');
   const auto address = parse_ip(text.substr(0, slash));

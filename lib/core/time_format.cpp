@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "core/quote.h"
+
 namespace hokan::core {
 namespace {
 
@@ -17,30 +19,8 @@ constexpr std::string_view kForms =
     "expected a date like 2026-11-01 or \"2026-11-01 03:12:00\", RFC 3339, now, today, "
     "yesterday, tomorrow or a relative time like -2h";
 
-// The text may come from a client or a header: escape what would break the one-line
-// message and cut what would flood it.
-std::string quote(std::string_view text) {
-  constexpr std::size_t kMaxQuoted = 64;
-  std::string out = "\"";
-  for (char ch : text.substr(0, kMaxQuoted)) {
-    const auto byte = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (byte < 0x20 || byte == 0x7f) {
-      char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", byte);
-      out += hex;
-    } else {
-      out += ch;
-    }
-  }
-  out += text.size() > kMaxQuoted ? "\"..." : "\"";
-  return out;
-}
-
 std::unexpected<Error> bad(std::string_view text, std::string_view why) {
-  return fail(Errc::invalid_argument, "bad time " + quote(text) + ": " + std::string(why));
+  return fail(Errc::invalid_argument, "bad time " + core::quoted(text, 64) + ": " + std::string(why));
 }
 
 bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) {
@@ -175,7 +155,7 @@ Result<int64_t> parse_relative(std::string_view text, int64_t now) {
     else if (unit.empty())
       return bad(text, "expected a unit after the number (s, min, h, d or w)");
     else
-      return bad(text, "unknown unit \"" + std::string(unit) + "\" (use s, min, h, d or w)");
+      return bad(text, "unknown unit " + core::quoted(unit, 16) + " (use s, min, h, d or w)");
     if (count > kMaxRelativeSeconds / seconds || total + count * seconds > kMaxRelativeSeconds)
       return bad(text, "too far from now");
     total += count * seconds;

@@ -8,6 +8,8 @@
 #include <system_error>
 #include <vector>
 
+#include "core/quote.h"
+
 namespace hokan::core {
 
 // Both from Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms". Years are
@@ -132,11 +134,16 @@ bool posix_when(std::string_view& s, PosixRule::When& w) {
   return !consume(s, '/') || posix_hms(s, w.time);
 }
 
+// posix_hms reads up to 167 hours, as rule times may be; an offset is under a day, which
+// from_civil() relies on (POSIX's own limit is 24 hours).
+bool offset_in_range(int64_t seconds) { return seconds > -kDay && seconds < kDay; }
+
 std::optional<PosixRule> parse_posix_rule(std::string_view s) {
   PosixRule r;
   int32_t west = 0;  // POSIX counts offsets west of Greenwich as positive
   if (!posix_name(s) || !posix_hms(s, west)) return std::nullopt;
   r.std_offset = -west;
+  if (!offset_in_range(r.std_offset)) return std::nullopt;
   if (s.empty()) return r;
   if (!posix_name(s)) return std::nullopt;
   r.dst_offset = r.std_offset + 3600;
@@ -147,6 +154,7 @@ std::optional<PosixRule> parse_posix_rule(std::string_view s) {
   if (!consume(s, ',') || !posix_when(s, r.start) || !consume(s, ',') || !posix_when(s, r.end) ||
       !s.empty())
     return std::nullopt;
+  if (!offset_in_range(*r.dst_offset)) return std::nullopt;
   return r;
 }
 
@@ -183,7 +191,7 @@ int64_t read_be(const unsigned char* p, int bytes) {
 // zones) are skipped: they move transitions by under a minute.
 Result<std::unique_ptr<TimeZone::Impl>> parse_tzif(std::string_view name, std::string_view tzif) {
   auto corrupt = [&](const char* why) {
-    return fail(Errc::corruption, "time zone \"" + std::string(name) + "\": " + why);
+    return fail(Errc::corruption, "time zone " + core::quoted(name, 64) + ": " + why);
   };
   const auto* data = reinterpret_cast<const unsigned char*>(tzif.data());
   struct Counts {
@@ -225,8 +233,7 @@ Result<std::unique_ptr<TimeZone::Impl>> parse_tzif(std::string_view name, std::s
   std::vector<int32_t> type_offsets(c.type);
   for (std::size_t i = 0; i < c.type; ++i) {
     const int64_t offset = read_be(types + 6 * i, 4);
-    // from_civil() relies on offsets well under a day.
-    if (offset <= -kDay || offset >= kDay) return corrupt("UTC offset out of range");
+    if (!offset_in_range(offset)) return corrupt("UTC offset out of range");
     type_offsets[i] = static_cast<int32_t>(offset);
   }
   impl->initial_offset = type_offsets[0];
@@ -278,7 +285,7 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::from_tzif(std::string_view nam
 Result<std::shared_ptr<const TimeZone>> TimeZone::load(std::string_view name) {
   // UTC needs no file, so a container without tzdata still runs in it.
   if (name == "UTC" || name == "Etc/UTC") return utc();
-  const std::string quoted = "\"" + std::string(name) + "\"";
+  const std::string shown = core::quoted(name, 64);
   // The name comes from config and from clients: keep it inside the zoneinfo tree.
   const bool plain = !name.empty() && name.front() != '/' &&
                      std::all_of(name.begin(), name.end(),
@@ -288,14 +295,14 @@ Result<std::shared_ptr<const TimeZone>> TimeZone::load(std::string_view name) {
                                           ch == '-' || ch == '+' || ch == '.';
                                  }) &&
                      name.find("..") == std::string_view::npos;
-  if (!plain) return fail(Errc::not_found, "unknown time zone " + quoted);
+  if (!plain) return fail(Errc::not_found, "unknown time zone " + shown);
   const std::string path = "/usr/share/zoneinfo/" + std::string(name);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    return fail(Errc::not_found, "unknown time zone " + quoted + " (no file " + path + ")");
+    return fail(Errc::not_found, "unknown time zone " + shown + " (no file " + path + ")");
   std::ifstream in(path, std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in && !in.eof()) return fail(Errc::io, "time zone " + quoted + ": cannot read " + path);
+  if (!in && !in.eof()) return fail(Errc::io, "time zone " + shown + ": cannot read " + path);
   return from_tzif(name, bytes);
 }
 

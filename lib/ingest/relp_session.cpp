@@ -10,6 +10,7 @@
 #include "core/log_exceptions.h"
 #include "core/time_format.h"
 #include "syslog/relp.h"
+#include "core/quote.h"
 
 namespace hokan::ingest {
 namespace asio = boost::asio;
@@ -102,7 +103,7 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
         opened = true;
         a->pending += syslog::relp::response(frame->txnr, 200, "OK", syslog::relp::open_offers());
       } else if (!opened) {
-        protocol_error = "RELP: \"" + std::string(frame->command) + "\" before \"open\"";
+        protocol_error = "RELP: " + core::quoted(frame->command, 32) + " before \"open\"";
         break;
       } else if (frame->command == "syslog" && !context.writer.accepting()) {
         // Nothing can be stored now: say so at once, so the sender keeps the message

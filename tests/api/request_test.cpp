@@ -199,6 +199,16 @@ TEST(RequestDecode, RefusesWhatIsNotARequest) {
   EXPECT_EQ(decode({{"op", "drop_everything"}}).error().message, "op: unknown command \"drop_everything\"");
 }
 
+TEST(RequestDecode, QuotesWhatWasSentOnOneLine) {
+  // A refusal is one line (the audit trail and hokanctl print it so), whatever was sent.
+  EXPECT_EQ(decode({{"op", "export"}, {"purpose", "p"}, {"\nonymizt", "yes"}}).error().message,
+            "unknown field \"\\nonymizt\" for export");
+  EXPECT_EQ(decode({{"op", "query"}, {"purpose", "p"}, {"ip", {"1.2.3.4\n"}}}).error().message,
+            "ip: bad network \"1.2.3.4\\n\": not an IPv4 or IPv6 address");
+  EXPECT_EQ(decode({{"op", std::string(40, 'x') + "\r"}}).error().message,
+            "op: unknown command \"" + std::string(32, 'x') + "\"...");
+}
+
 TEST(RequestDecode, RefusesDeepNestingBeforeBuildingATree) {
   std::string deep = "{\"op\":\"query\",\"purpose\":\"p\",\"host\":" + std::string(100'000, '[') +
                      std::string(100'000, ']') + "}";

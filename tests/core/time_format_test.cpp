@@ -249,7 +249,7 @@ TEST_F(ParseTime, NamesTheAcceptedFormsWhenItCannotTellWhatWasMeant) {
 
 TEST_F(ParseTime, KeepsHostileTextToOneShortLine) {
   EXPECT_EQ(parsed("a\"b\\c\nd\x01"),
-            "error: bad time \"a\\\"b\\\\c\\x0ad\\x01\": expected a date like 2026-11-01 or "
+            "error: bad time \"a\\\"b\\\\c\\nd\\x01\": expected a date like 2026-11-01 or "
             "\"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday, tomorrow or a relative "
             "time like -2h");
   const std::string flood(10000, 'x');

@@ -199,6 +199,10 @@ TEST(TimeZone, RefusesCorruptFilesAsCorruption) {
       {"out of order", tzif_v2({{10, 1}, {5, 0}}, {0, 3600}, "")},
       {"no types", tzif_v2({}, {}, "")},
       {"offset of days", tzif_v2({}, {200000}, "")},
+      {"footer offset of days", tzif_v2({}, {0}, "XXX-100")},
+      {"footer offset of a day", tzif_v2({}, {0}, "XXX+24")},
+      {"footer summer past a day", tzif_v2({}, {0}, "XXX-23:30YYY,M3.2.0,M11.1.0")},
+      {"footer summer offset of days", tzif_v2({}, {0}, "XXX-1YYY-99,M3.2.0,M11.1.0")},
   };
   ASSERT_TRUE(TimeZone::from_tzif("Test/Zone", good));
   for (const auto& [what, bytes] : cases) {
