@@ -1,5 +1,6 @@
 #include "query/query.h"
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -10,6 +11,37 @@
 #include "store/event_match.h"
 
 namespace hokan::query {
+namespace {
+
+// The literals every match of `pattern` holds (in lower case; RE2's prefilter folds
+// them), for the store to skip buckets, blocks and records without them unread.
+// FilteredRE2 gives an AND-OR tree of literals; a literal is required when the tree
+// fails without it. Under (?i), RE2 matches k and s to U+212A and U+017F too, whose
+// bytes hold neither letter: literals with them are left out.
+std::vector<std::string> required_literals(const std::string& pattern, const RE2::Options& options) {
+  constexpr int kMinLiteral = 3;
+  constexpr std::size_t kMaxLiterals = 64;
+  re2::FilteredRE2 filter(kMinLiteral);
+  int id = 0;
+  if (filter.Add(pattern, options, &id) != RE2::NoError) return {};
+  std::vector<std::string> atoms;
+  filter.Compile(&atoms);
+  if (atoms.empty() || atoms.size() > kMaxLiterals) return {};
+  const bool any_case = pattern.find("(?") != std::string::npos || !options.case_sensitive();
+  std::vector<std::string> required;
+  std::vector<int> others, passed;
+  for (std::size_t i = 0; i < atoms.size(); ++i) {
+    if (any_case && atoms[i].find_first_of("ks") != std::string::npos) continue;
+    others.clear();
+    for (std::size_t j = 0; j < atoms.size(); ++j)
+      if (j != i) others.push_back(static_cast<int>(j));
+    filter.AllPotentials(others, &passed);
+    if (passed.empty()) required.push_back(atoms[i]);
+  }
+  return required;
+}
+
+}  // namespace
 
 struct CompiledQuery::Regex {
   explicit Regex(const std::string& pattern, const RE2::Options& options) : re(pattern, options) {}
@@ -55,6 +87,7 @@ Result<std::shared_ptr<const CompiledQuery>> CompiledQuery::compile(const QueryR
     q->regex_ = std::make_unique<Regex>(r.regex, options);
     if (!q->regex_->re.ok())
       return fail(Errc::invalid_argument, "bad --regex: " + q->regex_->re.error());
+    q->scan_.required_text = required_literals(r.regex, options);
   }
   return q;
 }
@@ -89,18 +122,29 @@ Result<CompiledQuery::Progress> CompiledQuery::run(
   Progress p;
   if (scan_.since_us >= scan_.until_us) return p;  // an empty range
   auto next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  auto scanned = store.scan(scan_, [&](store::Event& e) {
+  auto report = [&] {
+    progress(p);
+    next_report = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  };
+  // Records the store ruled out unread (text that is not there) count as examined.
+  uint64_t skipped = 0;
+  auto visit = [&](store::Event& e) {
     ++p.examined;
     p.at_us = e.time_us;
-    if (progress && (p.examined & 4095) == 0 && std::chrono::steady_clock::now() >= next_report) {
-      progress(p);
-      next_report += std::chrono::seconds(1);
-    }
+    if (progress && (p.examined & 4095) == 0 && std::chrono::steady_clock::now() >= next_report) report();
     if (!matches_text(e)) return true;
     ++p.matched;
     if (!emit(e)) return false;
     return limit_ == 0 || p.matched < limit_;
-  });
+  };
+  // A text search may go through days without a match: the progress line still moves.
+  auto day_done = [&](const store::ScanStats& so_far, int64_t reached_us) {
+    p.examined += so_far.skipped - skipped;
+    skipped = so_far.skipped;
+    p.at_us = reached_us;
+    if (progress && std::chrono::steady_clock::now() >= next_report) report();
+  };
+  auto scanned = store.scan(scan_, visit, day_done);
   if (!scanned) return std::unexpected(scanned.error());
   p.corrupt = scanned->corrupt;
   return p;

@@ -133,8 +133,9 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   SystemdNotifier systemd;
   auto descriptors = plan_descriptors(*config);
   uint64_t reserve = reserve_bytes(*config, config->daemon.state_dir);
-  log->info("descriptors: {} (a bucket cache of {}, {} connections per stream listener); disk reserve {} MiB",
-            descriptors.limit, descriptors.buckets, descriptors.connections, reserve >> 20);
+  log->info("descriptors: {} (a bucket cache of {}, {} of them writable; {} connections per stream listener); disk "
+            "reserve {} MiB",
+            descriptors.limit, descriptors.buckets, descriptors.writable_buckets, descriptors.connections, reserve >> 20);
   if (descriptors.connections < config->listen.max_connections)
     log->warn("[listen] max_connections lowered to {} by the descriptor limit {} (raise LimitNOFILE or ulimit -n)",
               descriptors.connections, descriptors.limit);
@@ -151,6 +152,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   store::StoreOptions store_options{config->daemon.state_dir, config->zone, sync_mode(config->storage.sync)};
   store_options.meta = meta_store;
   store_options.max_open_buckets = descriptors.buckets;
+  store_options.max_writable_buckets = descriptors.writable_buckets;
   store_options.reserve_bytes = reserve;
   for (const auto& c : config->categories)
     if (c.kind == config::Category::Kind::object) store_options.object_categories.insert(c.name);

@@ -39,8 +39,10 @@ DescriptorBudget plan_descriptors(const config::Config& config) {
   DescriptorBudget b;
   b.limit = lim.rlim_cur == RLIM_INFINITY ? 1u << 20 : lim.rlim_cur;
   uint64_t usable = b.limit > kDescriptorsFixed ? b.limit - kDescriptorsFixed : 0;
-  b.buckets = std::clamp<std::size_t>(usable * 4 / 10 / kDescriptorsPerBucket, 8, 256);
-  uint64_t for_buckets = b.buckets * kDescriptorsPerBucket;
+  b.writable_buckets = std::clamp<std::size_t>(usable * 4 / 10 / kDescriptorsPerBucket, 8, 256);
+  const std::size_t read_only = std::clamp<std::size_t>(usable * 3 / 10 / kDescriptorsPerReadOnlyBucket, 8, 2048);
+  b.buckets = b.writable_buckets + read_only;
+  uint64_t for_buckets = b.writable_buckets * kDescriptorsPerBucket + read_only * kDescriptorsPerReadOnlyBucket;
   uint64_t left = usable > for_buckets ? usable - for_buckets : 0;
   std::size_t listeners = config.listen.tcp.size() + config.listen.tls.size() + config.listen.relp.size() +
                           (config.listen.http.empty() ? 0 : 1);

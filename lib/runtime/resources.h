@@ -16,18 +16,23 @@ namespace hokan::runtime {
 
 struct DescriptorBudget {
   uint64_t limit = 0;               // RLIMIT_NOFILE after raising the soft limit to the hard one
-  std::size_t buckets = 0;          // day buckets kept open at once
+  std::size_t buckets = 0;          // day buckets kept open at once, read-only or writable
+  std::size_t writable_buckets = 0;  // of those, open for writing
   std::size_t connections = 0;      // per stream listener
 };
 
-// Each open bucket may hold this many descriptors (its SSTs, WAL, MANIFEST, LOG, LOCK).
+// Each bucket open for writing may hold this many descriptors (its SSTs, WAL, MANIFEST,
+// LOG, LOCK); one open read-only, its table files (store::kReadOnlyTables) and a spare.
 constexpr std::size_t kDescriptorsPerBucket = 24;
+constexpr std::size_t kDescriptorsPerReadOnlyBucket = 6;
 // What the meta store, the control socket and its clients, logs and threads keep.
 constexpr std::size_t kDescriptorsFixed = 96;
 
-// Raises the soft descriptor limit to the hard one and splits it: about 40% to the
-// bucket cache (8 to 128 buckets), the rest to connections, shared by the stream
-// listeners and capped by [listen] max_connections.
+// Raises the soft descriptor limit to the hard one and splits it: about 40% to buckets
+// open for writing (8 to 256), 30% to more buckets open read-only (8 to 2,048: a year
+// of days in three categories, so that a year-wide text search finds them open), the
+// rest to connections, shared by the stream listeners and capped by [listen]
+// max_connections.
 DescriptorBudget plan_descriptors(const config::Config& config);
 
 // [storage] reserve in bytes for the filesystem of `state_dir`: the configured size, or

@@ -22,7 +22,9 @@
 #include <optional>
 #include <thread>
 
+#include "core/timezone.h"
 #include "store/event_match.h"
+#include "store/folded_text.h"
 #include "store/record_block.h"
 #include "store/store.h"
 #include "store/store_impl.h"
@@ -80,10 +82,40 @@ struct OpenBlock {
 constexpr std::size_t kPageRecords = 1024;
 constexpr auto kPageTime = std::chrono::milliseconds(20);
 
+// The text every record a scan visits must hold (ScanQuery::prefilter and
+// required_text), searched for in place, before anything is decoded.
+class TextNeeds {
+ public:
+  explicit TextNeeds(const ScanQuery& q) : exact_(q.prefilter) {
+    for (std::string_view literal : searched_literals(q))
+      if (literal != q.prefilter) folded_.emplace_back(literal);
+    // The longest literal leads: it is likely the rarest.
+    std::stable_sort(folded_.begin(), folded_.end(),
+                     [](const FoldedNeedle& a, const FoldedNeedle& b) { return a.size() > b.size(); });
+  }
+  bool empty() const { return exact_.empty() && folded_.empty(); }
+  // Where the leading literal first occurs in `bytes`, or nullptr.
+  const char* find_first(std::string_view bytes) const {
+    if (!exact_.empty())
+      return static_cast<const char*>(memmem(bytes.data(), bytes.size(), exact_.data(), exact_.size()));
+    return folded_.front().find(bytes);
+  }
+  // True when `bytes` hold every literal.
+  bool held_by(std::string_view bytes) const {
+    if (!exact_.empty() && !memmem(bytes.data(), bytes.size(), exact_.data(), exact_.size())) return false;
+    return std::all_of(folded_.begin(), folded_.end(), [&](const FoldedNeedle& n) { return n.find(bytes); });
+  }
+
+ private:
+  std::string exact_;
+  std::vector<FoldedNeedle> folded_;
+};
+
 // What a scan knows before it opens blocks.
 struct ScanContext {
   const Store::Impl& impl;
   const ScanQuery& q;
+  const TextNeeds& text;
   ScanStats& stats;
   RecordKey lower, upper;  // records in [lower, upper)
   // Where a paused merge got to: the key of the last record it took (matched or not).
@@ -111,7 +143,7 @@ struct ScanContext {
     if (candidates) {
       for (uint32_t ordinal : *candidates)
         if (ordinal >= lo && ordinal < hi && holds_text(reader.record(ordinal))) picks.push_back(ordinal);
-    } else if (q.prefilter.empty()) {
+    } else if (text.empty()) {
       picks.resize(hi > lo ? hi - lo : 0);
       std::iota(picks.begin(), picks.end(), static_cast<uint32_t>(lo));
     } else if (hi > lo) {
@@ -121,10 +153,10 @@ struct ScanContext {
       std::size_t from = reader.record(lo).data() - payload.data();
       std::size_t end = reader.record(hi - 1).data() + reader.record(hi - 1).size() - payload.data();
       while (from < end) {
-        const void* hit = memmem(payload.data() + from, end - from, q.prefilter.data(), q.prefilter.size());
+        const char* hit = text.find_first(payload.substr(from, end - from));
         if (!hit) break;
-        std::size_t at = reader.record_at(static_cast<const char*>(hit) - payload.data());
-        picks.push_back(static_cast<uint32_t>(at));
+        std::size_t at = reader.record_at(hit - payload.data());
+        if (text.held_by(reader.record(at))) picks.push_back(static_cast<uint32_t>(at));
         from = reader.record(at).data() + reader.record(at).size() - payload.data();
       }
     }
@@ -136,9 +168,7 @@ struct ScanContext {
     return !(first < lower) && first.time_us <= std::numeric_limits<int64_t>::max() - block::kMaxBlockSpanUs &&
            RecordKey{first.time_us + block::kMaxBlockSpanUs + 1, 0} < upper;
   }
-  bool holds_text(std::string_view record) const {
-    return q.prefilter.empty() || memmem(record.data(), record.size(), q.prefilter.data(), q.prefilter.size());
-  }
+  bool holds_text(std::string_view record) const { return text.empty() || text.held_by(record); }
 };
 
 // A source of blocks in merge order.
@@ -185,11 +215,10 @@ class BucketFeed : public Feed {
     auto key = codec::decode_block_key(std::string_view(it_->key().data(), it_->key().size()));
     if (!key) return std::unexpected(key.error());  // peek() went past every such key
     std::string_view value(it_->value().data(), it_->value().size());
-    if (!context_.q.prefilter.empty() && context_.within(*key)) {
+    if (!context_.text.empty() && context_.within(*key)) {
       // Most blocks of a text search hold no hit: rule them out before parsing them.
       auto payload = block::Reader::payload_of(value);
-      if (payload && !memmem(payload->first.data(), payload->first.size(), context_.q.prefilter.data(),
-                             context_.q.prefilter.size())) {
+      if (payload && !context_.text.held_by(payload->first)) {
         context_.stats.skipped += payload->second;
         step();
         return false;
@@ -524,21 +553,43 @@ class DayAhead {
 
 }  // namespace
 
-Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
+std::vector<std::string_view> searched_literals(const ScanQuery& q) {
+  std::vector<std::string_view> out;
+  if (!q.prefilter.empty()) out.push_back(q.prefilter);
+  for (const auto& literal : q.required_text)
+    if (!literal.empty() && std::all_of(literal.begin(), literal.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+      out.push_back(literal);
+  return out;
+}
+
+Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit, const DayDone& day_done) const {
   auto& impl = *impl_;
   ScanStats stats;
   RecordKey lower{q.since_us, 0}, upper{q.until_us, 0};
+  const TextNeeds text(q);
   if (q.until_us == std::numeric_limits<int64_t>::max()) upper = {q.until_us, std::numeric_limits<uint64_t>::max()};
   auto days = impl.plan(q);
+  auto done = [&](DayNumber day) {
+    if (!day_done) return;
+    const auto& zone = *impl.options.zone;
+    auto start = [&](int64_t days_after) {
+      int64_t n = core::days_from_civil(day / 10000, day / 100 % 100, day % 100) + days_after;
+      core::CivilTime midnight{};
+      core::civil_from_days(n, midnight.year, midnight.month, midnight.day);
+      return zone.from_civil(midnight);
+    };
+    day_done(stats, q.reverse ? std::max(q.since_us, start(0)) : std::min(q.until_us, start(1)));
+  };
   // Full scans of several days use every core: worker threads scan days ahead (each
   // day claimed by one worker) while this thread hands their matches to the visitor in
   // order. Index lookups are too cheap to be worth threads.
   if (days.size() < 2 || driving_index(q)) {
-    ScanContext context{impl, q, stats, lower, upper};
+    ScanContext context{impl, q, text, stats, lower, upper};
     for (auto& [day, ids] : days) {
       auto more = scan_day(impl, ids, context, visit);
       if (!more) return std::unexpected(more.error());
       if (!*more) break;
+      done(day);
     }
     return stats;
   }
@@ -551,7 +602,7 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
       std::size_t k = next_day.fetch_add(1);
       if (k >= days.size()) return;
       ScanStats day_stats;
-      ScanContext context{impl, q, day_stats, lower, upper};
+      ScanContext context{impl, q, text, day_stats, lower, upper};
       DayAhead& out = *ahead[k];
       auto more = scan_day(impl, days[k].second, context, [&](Event& e) { return out.push(e); });
       out.finish(std::move(more), day_stats);
@@ -561,7 +612,10 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit) const {
   std::vector<std::thread> workers;
   for (std::size_t i = 0; i < std::min(threads, days.size()); ++i) workers.emplace_back(work);
   Result<bool> more = true;
-  for (std::size_t k = 0; k < days.size() && more && *more; ++k) more = ahead[k]->drain(visit, stats);
+  for (std::size_t k = 0; k < days.size() && more && *more; ++k) {
+    more = ahead[k]->drain(visit, stats);
+    if (more && *more) done(days[k].first);
+  }
   stopping = true;
   for (auto& a : ahead) a->stop();
   for (auto& w : workers) w.join();

@@ -22,8 +22,10 @@
 #include <spdlog/spdlog.h>
 
 #include "store/codec.h"
-#include "store/varint.h"
+#include "store/folded_text.h"
+#include "store/record_block.h"
 #include "store/store_impl.h"
+#include "store/varint.h"
 
 namespace hokan::store {
 namespace detail {
@@ -147,6 +149,9 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
       {rocksdb::kDefaultColumnFamilyName, records}, {"index", index}};
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
+  // A read-only day was flushed and summarised at close: a few tables, of which this
+  // keeps 4 open (RocksDB keeps max_open_files - 10 table readers).
+  if (read_only) db_options.max_open_files = 10 + kReadOnlyTables;
   auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
                      : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + path));
@@ -422,16 +427,27 @@ Result<std::shared_ptr<Bucket>> Store::Impl::open_new(const BucketId& id, Access
   return b;
 }
 
-void Store::Impl::close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted) const {
-  while (open_buckets.size() >= options.max_open_buckets) {
+void Store::Impl::close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted, bool for_writing) const {
+  // Closes the least recently used instance nobody holds (of the writable ones only, when
+  // `writable`); false when there is none.
+  auto evict = [&](bool writable) {
     auto victim = open_buckets.end();
     for (auto it = open_buckets.begin(); it != open_buckets.end(); ++it)
-      if (it->second.use_count() == 1 &&
+      if (it->second.use_count() == 1 && !(writable && it->second->read_only) &&
           (victim == open_buckets.end() || it->second->last_used < victim->second->last_used))
         victim = it;
-    if (victim == open_buckets.end()) return;
+    if (victim == open_buckets.end()) return false;
     evicted.push_back(std::move(victim->second));
     open_buckets.erase(victim);
+    return true;
+  };
+  while (open_buckets.size() >= options.max_open_buckets && evict(false)) {
+  }
+  if (!for_writing) return;
+  auto writable = [&] {
+    return std::count_if(open_buckets.begin(), open_buckets.end(), [](const auto& e) { return !e.second->read_only; });
+  };
+  while (static_cast<std::size_t>(writable()) >= options.max_writable_buckets && evict(true)) {
   }
 }
 
@@ -490,8 +506,20 @@ Result<void> Store::Impl::summarize(const BucketId& id, const BucketDb& db, cons
   if (!it->status().ok()) return std::unexpected(status_error(it->status(), "summarise " + dir));
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  // Every byte of every record block: the records' fields and the bytes received.
+  TrigramCollector trigrams;
+  rocksdb::ReadOptions whole;
+  whole.fill_cache = false;
+  whole.readahead_size = 2 << 20;
+  std::unique_ptr<rocksdb::Iterator> blocks(db.db->NewIterator(whole, db.records));
+  for (blocks->SeekToFirst(); blocks->Valid(); blocks->Next())
+    if (auto payload = block::Reader::payload_of(std::string_view(blocks->value().data(), blocks->value().size())))
+      trigrams.add(payload->first);
+  if (!blocks->status().ok()) return std::unexpected(status_error(blocks->status(), "summarise " + dir));
+  std::vector<uint64_t> trigram_keys;
+  for (uint32_t gram : trigrams.distinct()) trigram_keys.push_back((*hash)(trigram_bytes(gram)));
   auto summary = std::make_shared<const BucketSummary>(
-      BucketSummary::build(keys, stats.min_time_us, stats.max_time_us, stats.records));
+      BucketSummary::build(keys, stats.min_time_us, stats.max_time_us, stats.records, trigram_keys));
   if (!write_file_synced(fs::path(dir) / "summary", summary->encode()))
     return fail(Errc::io, dir + ": cannot write the bucket summary");
   std::lock_guard lock(summary_mutex);
@@ -651,7 +679,7 @@ Result<std::shared_ptr<Bucket>> Store::Impl::bucket(const BucketId& id, Access a
     open_buckets.erase(it);
   }
   if (access == Access::read && !known.contains(id)) return std::shared_ptr<Bucket>{};
-  close_idle_locked(evicted);
+  close_idle_locked(evicted, access == Access::write);
   opening.insert(id);
   lock.unlock();
   evicted.clear();
@@ -789,6 +817,12 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
     auto& w = wanted.emplace_back(field, std::vector<uint64_t>{});
     for (const auto& v : *values) w.second.push_back(BucketSummary::key(field, (*hash)(v)));
   }
+  // And text it cannot hold: a literal one of whose trigrams it lacks.
+  std::vector<std::vector<uint64_t>> literals;
+  for (const auto& literal : searched_literals(q)) {
+    auto& keys = literals.emplace_back();
+    for (uint32_t gram : trigrams_of(fold_ascii(literal))) keys.push_back((*hash)(trigram_bytes(gram)));
+  }
   std::map<DayNumber, std::vector<BucketId>> by_day;
   for (const auto& id : candidates) {
     if (auto summary = summary_of(id)) {
@@ -796,6 +830,8 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
       bool may = std::all_of(wanted.begin(), wanted.end(), [&](const auto& w) {
         return std::any_of(w.second.begin(), w.second.end(), [&](uint64_t k) { return summary->may_contain(k); });
       });
+      may = may && std::all_of(literals.begin(), literals.end(),
+                               [&](const auto& keys) { return summary->may_hold_trigrams(keys); });
       if (!may) continue;
     }
     by_day[id.day].push_back(id);

@@ -41,12 +41,19 @@ enum class SyncMode {
   none,    // the OS decides when bytes reach the disk
 };
 
+// Table files a bucket open read-only keeps open (its other files are closed once read).
+constexpr int kReadOnlyTables = 4;
+
 struct StoreOptions {
   std::string state_dir;
   std::shared_ptr<const core::TimeZone> zone;
   SyncMode sync = SyncMode::batch;
-  // Buckets kept open at once; older idle ones are closed and reopened on demand.
+  // Buckets kept open at once, and of those, open for writing (a writable one holds a WAL
+  // and more tables, so more descriptors); older idle ones are closed and reopened on
+  // demand. A year-wide text search reads every day that may match: it runs at the
+  // speed of reading them only when they stay open.
   std::size_t max_open_buckets = 128;
+  std::size_t max_writable_buckets = 128;
   // Where destruction receipts go (and where recovery finds the ones a crash left).
   std::shared_ptr<MetaStore> meta;
   // Categories of kind "object": their buckets flush small memtables into blob files.
@@ -78,6 +85,11 @@ struct ScanQuery {
   // decoded: a cheap pre-filter for substring searches of the message. The visitor
   // still sees every record that contains it anywhere (in any field) and must check.
   std::string prefilter;
+  // Literals each matching record holds somewhere, in any case (ASCII letters; see
+  // folded_text.h), such as the required literals of a regex: buckets whose summary
+  // lacks one, and blocks and records without one, are skipped unread. The prefilter
+  // counts as one too. Literals with a byte above 0x7f are ignored.
+  std::vector<std::string> required_text;
 };
 
 struct ScanStats {
@@ -98,6 +110,7 @@ struct StoreCounters {
 
 // Called for each matching event in time order; return false to stop the scan.
 using Visitor = std::function<bool(Event&)>;
+using DayDone = std::function<void(const ScanStats& so_far, int64_t reached_us)>;
 
 constexpr std::string_view kDefaultLane = "default";
 
@@ -181,8 +194,12 @@ class Store {
   [[nodiscard]] Result<void> sync_wal();
 
   // Streams matching events in time order (or reverse). Stops early when the visitor
-  // returns false.
-  [[nodiscard]] Result<ScanStats> scan(const ScanQuery& query, const Visitor& visit) const;
+  // returns false. `day_done`, when set, is called on the caller's thread after each
+  // day's matches were visited, with the figures so far and the time the scan has
+  // reached (the next day's start; going backward, this day's): a search that finds
+  // nothing for a while can still say where it is.
+  [[nodiscard]] Result<ScanStats> scan(const ScanQuery& query, const Visitor& visit,
+                                       const DayDone& day_done = {}) const;
 
   // Checks every bucket `which` selects (its categories and time range; the other fields
   // are ignored) against its seal chain. Blocking; reads whole buckets. Errors: io.

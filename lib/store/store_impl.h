@@ -147,6 +147,10 @@ class IdAllocator {
 
 }  // namespace detail
 
+// The literals a scan's records must hold (scan.cpp): the prefilter, and each required
+// literal without a byte above 0x7f. Views into `q`.
+std::vector<std::string_view> searched_literals(const ScanQuery& q);
+
 struct Store::Impl {
   using BucketId = detail::BucketId;
   using Bucket = detail::Bucket;
@@ -262,7 +266,7 @@ struct Store::Impl {
 
  private:
   Result<std::shared_ptr<Bucket>> open_new(const BucketId& id, Access access) const;
-  void close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted) const;
+  void close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicted, bool for_writing) const;
   void release_locked(const BucketId& id);
   void recover(const std::filesystem::path& lane_dir);
 };

@@ -4,6 +4,7 @@
 #include "query/event_json.h"
 #include "query/pseudonymize.h"
 #include "query/query.h"
+#include "store/folded_text.h"
 
 namespace hokan::query {
 namespace {
@@ -89,6 +90,31 @@ TEST(CompiledQuery, MatchesGrepAndRegexOnTheMessageOrTheRawLine) {
   bad.malformed = true;
   bad.raw = "junk with password for alice";
   EXPECT_TRUE(grep->matches_text(bad));
+}
+
+// Issue 11: a year-wide --regex reads only what holds the literals every match needs.
+TEST(CompiledQuery, GivesTheStoreTheLiteralsEveryRegexMatchHolds) {
+  auto zone = core::TimeZone::utc();
+  auto required = [&](const std::string& regex) {
+    auto q = CompiledQuery::compile({.regex = regex}, *zone, 0);
+    EXPECT_TRUE(q) << regex;
+    return q ? (*q)->scan().required_text : std::vector<std::string>{};
+  };
+  auto sshd = required(R"(Accepted publickey for [a-z]+\.yamada from 10\.2[0-3]\.)");
+  EXPECT_NE(std::find(sshd.begin(), sshd.end(), "accepted publickey for "), sshd.end()) << "folded";
+  EXPECT_TRUE(required("alice|bob").empty()) << "either may match alone";
+  EXPECT_TRUE(required(".*").empty());
+  EXPECT_TRUE(required("ab").empty()) << "too short to look for";
+  for (const auto& literal : required("(?i)failed password for"))
+    EXPECT_EQ(literal.find_first_of("ks"), std::string::npos) << literal << ": U+017F matches s under (?i)";
+  // Whatever the store is told, every match holds it.
+  store::Event e = sample();
+  for (const char* regex : {R"(port \d{5})", "(?i)PASSWORD for", "Accepted password for (invalid user )?alice"}) {
+    auto q = *CompiledQuery::compile({.regex = regex}, *zone, 0);
+    ASSERT_TRUE(q->matches_text(e)) << regex;
+    for (const auto& literal : q->scan().required_text)
+      EXPECT_NE(store::FoldedNeedle(literal).find(e.message), nullptr) << regex << " needs " << literal;
+  }
 }
 
 // Issue 13: --ip compares addresses, not text, against every address a record names.

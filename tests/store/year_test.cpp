@@ -7,6 +7,7 @@
 #include <random>
 #include <set>
 
+#include "core/sha256.h"
 #include "store/store.h"
 #include "store/summary.h"
 
@@ -164,6 +165,40 @@ TEST_F(YearTest, BucketsWithoutASummaryAreOpenedTidiedAndSummarisedOnce) {
   EXPECT_EQ(lookup(*store, {.users = {"rare-alice"}}).opens, kRareUserDays.size());
 }
 
+TEST_F(YearTest, AYearWideTextSearchOpensOnlyTheBucketsThatMayHoldTheText) {
+  auto store = open();
+  auto grep = lookup(*store, {.prefilter = "for rare-alice from"});
+  EXPECT_EQ(grep.records, kRareUserDays.size());
+  EXPECT_EQ(grep.buckets_scanned, kRareUserDays.size()) << "the summaries' trigrams rule out the other days";
+  // A regex's required literals come folded (RE2's prefilter); any case matches.
+  auto folded = lookup(*store, {.required_text = {"publickey for rare-alice", "ACCEPTED"}});
+  EXPECT_EQ(folded.records, kRareUserDays.size());
+  EXPECT_EQ(folded.buckets_scanned, kRareUserDays.size());
+  EXPECT_EQ(lookup(*store, {.prefilter = "no such text anywhere"}).buckets_scanned, 0u);
+  EXPECT_EQ(lookup(*store, {.prefilter = "rare-alice", .required_text = {"from 10.0.99."}}).records, 0u)
+      << "every literal must be in the same record";
+  // A literal outside ASCII cannot be folded the way RE2 folds it: it rules nothing out.
+  EXPECT_EQ(lookup(*store, {.required_text = {"r\xc3\xa4re"}}).buckets_scanned, static_cast<uint64_t>(kDays));
+  // Short literals have no trigram to look for; every day holds "for" anyway.
+  EXPECT_EQ(lookup(*store, {.prefilter = "rare-alice", .required_text = {"fo"}}).records, kRareUserDays.size());
+}
+
+TEST_F(YearTest, ATextSearchReportsEachDayItPassesWithoutAMatch) {
+  auto store = open();
+  std::vector<int64_t> reached;
+  uint64_t skipped = 0;
+  auto stats = store->scan({.prefilter = "Accepted publickey for rare-alice"}, [](Event&) { return true; },
+                           [&](const ScanStats& so_far, int64_t at) {
+                             reached.push_back(at);
+                             skipped = so_far.skipped;
+                           });
+  ASSERT_TRUE(stats);
+  ASSERT_EQ(reached.size(), kRareUserDays.size()) << "one report a day the scan went through";
+  EXPECT_EQ(reached.back(), (kJan1 + (*kRareUserDays.rbegin() + 1) * kDay) * 1'000'000) << "the next day's start";
+  EXPECT_TRUE(std::is_sorted(reached.begin(), reached.end()));
+  EXPECT_EQ(skipped, stats->skipped);
+}
+
 TEST_F(YearTest, RepeatedYearWideQueriesAddNoFiles) {
   auto store = open();
   (void)lookup(*store, {});
@@ -222,6 +257,9 @@ TEST_F(YearTest, AnErasedValueLeavesItsBucketsSummary) {
   auto rare = lookup(*store, {.users = {"rare-alice"}});
   EXPECT_EQ(rare.records, kRareUserDays.size() - 1);
   EXPECT_EQ(rare.buckets_scanned, kRareUserDays.size() - 1) << "the rewritten day's summary no longer says so";
+  auto text = lookup(*store, {.prefilter = "for rare-alice from"});
+  EXPECT_EQ(text.records, kRareUserDays.size() - 1);
+  EXPECT_EQ(text.buckets_scanned, kRareUserDays.size() - 1) << "nor do its trigrams";
   std::string after_erasure;
   {
     std::ifstream in(summary_path, std::ios::binary);
@@ -266,6 +304,41 @@ TEST(BucketSummaryTest, HasNoFalseNegativesFewFalsePositivesAndDetectsDamage) {
   }
   EXPECT_FALSE(BucketSummary::decode(bytes.substr(0, bytes.size() - 3)));
   EXPECT_FALSE(BucketSummary::decode(""));
+}
+
+TEST(BucketSummaryTest, HoldsTheTrigramsItWasBuiltWith) {
+  std::vector<uint64_t> grams;
+  for (uint64_t i = 0; i < 3000; ++i) grams.push_back(i * 0x9e3779b97f4a7c15ull + 7);
+  auto s = BucketSummary::build({}, 10, 20, 1, grams);
+  EXPECT_TRUE(s.may_hold_trigrams(grams));
+  EXPECT_TRUE(s.may_hold_trigrams({}));
+  int held = 0;
+  for (uint64_t i = 0; i < 10000; ++i) {
+    std::vector<uint64_t> literal;  // a literal of 5 trigrams none of which is in the bucket
+    for (uint64_t j = 0; j < 5; ++j) literal.push_back((1'000'000 + i * 5 + j) * 0x9e3779b97f4a7c15ull);
+    held += s.may_hold_trigrams(literal);
+  }
+  EXPECT_LT(held, 10) << "about 0.15^5 by design";
+  auto back = BucketSummary::decode(s.encode());
+  ASSERT_TRUE(back);
+  EXPECT_TRUE(back->may_hold_trigrams(grams));
+}
+
+TEST(BucketSummaryTest, ReadsSummariesWrittenBeforeTheTextFilterAsHoldingAnyText) {
+  std::vector<uint64_t> keys{BucketSummary::key('u', 1), BucketSummary::key('u', 2)};
+  auto v2 = BucketSummary::build(keys, 10, 20, 2, {5, 6});
+  // hks1: the same up to and including the value bits, then the checksum.
+  std::string body = v2.encode();
+  body.resize(body.size() - 8);       // checksum
+  body.resize(body.size() - 8 - 4096 / 8);  // text bits (the 4096-bit floor) and their count
+  body.replace(0, 4, "hks1");
+  auto digest = core::sha256(body);
+  body.append(reinterpret_cast<const char*>(digest.data()), 8);
+  auto v1 = BucketSummary::decode(body);
+  ASSERT_TRUE(v1) << v1.error().message;
+  EXPECT_TRUE(v1->may_contain(keys[0]));
+  EXPECT_TRUE(v1->may_hold_trigrams({1, 2, 3})) << "no filter: any text may be there";
+  EXPECT_EQ(v1->records(), 2u);
 }
 
 }  // namespace

@@ -1,0 +1,49 @@
+#include "store/folded_text.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace hokan::store {
+namespace {
+
+TEST(FoldedText, FoldsAsciiLettersOnly) {
+  EXPECT_EQ(fold_ascii("Accepted FOR Root"), "accepted for root");
+  EXPECT_EQ(fold_ascii("\xc3\x84-09_[]"), "\xc3\x84-09_[]");
+}
+
+TEST(FoldedText, CollectsEachTrigramOnceAcrossCalls) {
+  TrigramCollector c;
+  c.add("ABab");  // "aba", "bab"
+  c.add("xaBa");  // "xab", "aba"
+  c.add("zz");    // too short
+  auto grams = c.distinct();
+  std::vector<uint32_t> expected{0x616261, 0x626162, 0x786162};
+  EXPECT_EQ(grams, expected);
+  EXPECT_EQ(trigrams_of("abab"), (std::vector<uint32_t>{0x616261, 0x626162}));
+  EXPECT_TRUE(trigrams_of("ab").empty());
+  EXPECT_EQ(trigram_bytes(0x616263), "abc");
+}
+
+TEST(FoldedText, FindsALiteralInAnyCase) {
+  const std::string text = "Nov 9 sshd: Accepted publickey for ROOT.yamada from 10.20.1.1";
+  for (const char* literal : {"accepted publickey for ", "root.YAMADA from 10.2", "sshd", "10.20.1.1", "n"}) {
+    const char* at = FoldedNeedle(literal).find(text);
+    ASSERT_NE(at, nullptr) << literal;
+    EXPECT_EQ(fold_ascii(std::string_view(at, std::strlen(literal))), fold_ascii(literal)) << literal;
+  }
+  EXPECT_EQ(FoldedNeedle("ACCEPTED").find(text), text.data() + 12);
+  EXPECT_EQ(FoldedNeedle("yamada from 10.3").find(text), nullptr);
+  EXPECT_EQ(FoldedNeedle("1.1x").find(text), nullptr) << "not past the end";
+  EXPECT_EQ(FoldedNeedle("a").find(""), nullptr);
+  EXPECT_EQ(FoldedNeedle("kk").find("KkK"), std::string_view("KkK").data());
+}
+
+TEST(FoldedText, FindsTheFirstOccurrenceWhicheverCaseComesFirst) {
+  const std::string text = "xx KEY key Key";
+  EXPECT_EQ(FoldedNeedle("key").find(text), text.data() + 3);
+  EXPECT_EQ(FoldedNeedle("key").find(std::string_view(text).substr(4)), text.data() + 7);
+}
+
+}  // namespace
+}  // namespace hokan::store
