@@ -5,9 +5,9 @@
 #include <set>
 
 #include "core/base64.h"
+#include "core/quote.h"
 #include "core/sha256.h"
 #include "store/event_match.h"
-#include "core/quote.h"
 
 namespace hokan::api {
 using nlohmann::json;

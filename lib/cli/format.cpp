@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/base64.h"
+#include "core/quote.h"
 
 namespace hokan::cli {
 using nlohmann::json;
@@ -236,7 +237,7 @@ Result<std::unique_ptr<RecordFormatter>> RecordFormatter::create(const std::stri
   if (format == "csv") return std::make_unique<CsvFormatter>(out);
   if (format == "raw") return std::make_unique<RawFormatter>(out);
   if (format == "table") return std::make_unique<TableFormatter>(out);
-  return fail(Errc::invalid_argument, "unknown --format \"" + format + "\" (table, json, csv or raw)");
+  return fail(Errc::invalid_argument, "unknown --format " + core::quoted(format) + " (table, json, csv or raw)");
 }
 
 }  // namespace hokan::cli

@@ -17,6 +17,7 @@
 #include "config/config.h"
 #include "core/base64.h"
 #include "core/ip.h"
+#include "core/quote.h"
 #include "core/time_format.h"
 #include "core/utf8.h"
 
@@ -67,7 +68,7 @@ constexpr const char* kUsage =
 
 // Usage errors are one line, like every other message, and exit 2.
 int usage_error(std::string message) {
-  for (char& c : message)  // a typed value quoted in it may hold a line break
+  for (char& c : message)  // option names and paths are shown as typed
     if (static_cast<unsigned char>(c) < 0x20) c = '?';
   std::fprintf(stderr, "hokanctl: %s (see hokanctl --help)\n", message.c_str());
   return kExitUsage;
@@ -209,7 +210,7 @@ int purge(const std::string& socket, const Args& args) {
   bool dry_run = args.flags.contains("dry-run");
   bool now = args.positional.size() > 1 && args.positional[1] == "now";
   if (dry_run == now) return usage_error("say \"purge now\" or \"purge --dry-run\"");
-  if (args.positional.size() > (now ? 2u : 1u)) return usage_error("unexpected argument \"" + args.positional.back() + "\" for purge");
+  if (args.positional.size() > (now ? 2u : 1u)) return usage_error("unexpected argument " + core::quoted(args.positional.back()) + " for purge");
   json request = {{"op", "purge"}, {"dry_run", dry_run}};
   if (args.has("category")) request["category"] = args.values("category");
   return request_lines(socket, request);
@@ -365,7 +366,7 @@ std::optional<int> add_filters(const Args& args, json& request) {
     char* end = nullptr;
     std::string text = args.value("limit");
     unsigned long long n = std::strtoull(text.c_str(), &end, 10);
-    if (text.empty() || *end || text[0] == '-') return usage_error("--limit needs a number, got \"" + text + "\"");
+    if (text.empty() || *end || text[0] == '-') return usage_error("--limit needs a number, got " + core::quoted(text));
     request["limit"] = n;
   }
   request["reverse"] = args.flags.contains("reverse");
@@ -634,7 +635,7 @@ int run_hokanctl(const std::vector<std::string>& given) {
         choices += (choices.empty() ? "" : ", ") + c.name.substr(words[0].size() + 1);
       }
     if (has_subcommands) return usage_error(words[0] + " takes " + choices);
-    return usage_error("unknown command \"" + words[0] + "\"");
+    return usage_error("unknown command " + core::quoted(words[0]));
   }
   ArgSpec spec = command->spec;
   spec.options.insert(kGlobalOptions.begin(), kGlobalOptions.end());
@@ -655,7 +656,7 @@ int run_hokanctl(const std::vector<std::string>& given) {
   std::size_t words_used = command->name.find(' ') == std::string::npos ? 1 : 2;
   if (command->name != "case close" && command->name != "hold place" && command->name != "hold release" &&
       command->name != "object get" && command->name != "purge" && args->positional.size() > words_used)
-    return usage_error("unexpected argument \"" + args->positional[words_used] + "\" for " + command->name);
+    return usage_error("unexpected argument " + core::quoted(args->positional[words_used]) + " for " + command->name);
   return command->run(socket, *args);
 }
 

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "core/log_exceptions.h"
+#include "core/quote.h"
 #include "core/time_format.h"
 #include "syslog/relp.h"
-#include "core/quote.h"
 
 namespace hokan::ingest {
 namespace asio = boost::asio;

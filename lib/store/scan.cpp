@@ -22,7 +22,6 @@
 #include <optional>
 #include <thread>
 
-#include "core/timezone.h"
 #include "store/event_match.h"
 #include "store/folded_text.h"
 #include "store/record_block.h"
@@ -572,13 +571,8 @@ Result<ScanStats> Store::scan(const ScanQuery& q, const Visitor& visit, const Da
   auto done = [&](DayNumber day) {
     if (!day_done) return;
     const auto& zone = *impl.options.zone;
-    auto start = [&](int64_t days_after) {
-      int64_t n = core::days_from_civil(day / 10000, day / 100 % 100, day % 100) + days_after;
-      core::CivilTime midnight{};
-      core::civil_from_days(n, midnight.year, midnight.month, midnight.day);
-      return zone.from_civil(midnight);
-    };
-    day_done(stats, q.reverse ? std::max(q.since_us, start(0)) : std::min(q.until_us, start(1)));
+    day_done(stats, q.reverse ? std::max(q.since_us, day_start_us(zone, day))
+                              : std::min(q.until_us, day_start_us(zone, day, 1)));
   };
   // Full scans of several days use every core: worker threads scan days ahead (each
   // day claimed by one worker) while this thread hands their matches to the visitor in

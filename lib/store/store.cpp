@@ -35,6 +35,13 @@ DayNumber day_of(const core::TimeZone& zone, int64_t time_us) {
   return c.year * 10000 + c.month * 100 + c.day;
 }
 
+int64_t day_start_us(const core::TimeZone& zone, DayNumber day, int days_after) {
+  core::CivilTime midnight{};
+  core::civil_from_days(core::days_from_civil(day / 10000, day / 100 % 100, day % 100) + days_after, midnight.year,
+                        midnight.month, midnight.day);
+  return zone.from_civil(midnight);
+}
+
 std::string day_text(DayNumber day) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
@@ -444,11 +451,9 @@ void Store::Impl::close_idle_locked(std::vector<std::shared_ptr<Bucket>>& evicte
   while (open_buckets.size() >= options.max_open_buckets && evict(false)) {
   }
   if (!for_writing) return;
-  auto writable = [&] {
-    return std::count_if(open_buckets.begin(), open_buckets.end(), [](const auto& e) { return !e.second->read_only; });
-  };
-  while (static_cast<std::size_t>(writable()) >= options.max_writable_buckets && evict(true)) {
-  }
+  auto writable = static_cast<std::size_t>(
+      std::count_if(open_buckets.begin(), open_buckets.end(), [](const auto& e) { return !e.second->read_only; }));
+  while (writable >= options.max_writable_buckets && evict(true)) --writable;
 }
 
 void Store::Impl::retire(const BucketId& id, const std::shared_ptr<Bucket>& b) {

@@ -52,13 +52,9 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
     bool same_day = e.time_us >= day_begin && e.time_us < day_end;
     if (!same_day) {
       const auto& zone = *impl.options.zone;
-      auto c = zone.to_civil(e.time_us);
-      day = c.year * 10000 + c.month * 100 + c.day;
-      core::CivilTime midnight{c.year, c.month, c.day, 0, 0, 0, 0};
-      day_begin = zone.from_civil(midnight);
-      int64_t next = core::days_from_civil(c.year, c.month, c.day) + 1;
-      core::civil_from_days(next, midnight.year, midnight.month, midnight.day);
-      day_end = zone.from_civil(midnight);
+      day = day_of(zone, e.time_us);
+      day_begin = day_start_us(zone, day);
+      day_end = day_start_us(zone, day, 1);
     }
     const std::string& lane = e.lane.empty() ? impl.default_lane : e.lane;
     if (last == SIZE_MAX || !same_day || groups[last].id.category != e.category || groups[last].id.lane != lane) {
