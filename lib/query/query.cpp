@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <string_view>
 
 #include "core/time_format.h"
 #include "store/event_match.h"
@@ -13,30 +14,86 @@
 namespace hokan::query {
 namespace {
 
+// The longest text every one of `alternatives` contains.
+std::string longest_common_part(const std::vector<std::string>& alternatives) {
+  if (alternatives.empty()) return {};
+  const std::string& shortest = *std::min_element(
+      alternatives.begin(), alternatives.end(), [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  for (std::size_t length = shortest.size(); length > 0; --length)
+    for (std::size_t at = 0; at + length <= shortest.size(); ++at) {
+      std::string_view part(shortest.data() + at, length);
+      if (std::all_of(alternatives.begin(), alternatives.end(),
+                      [&](const std::string& a) { return a.find(part) != std::string::npos; }))
+        return std::string(part);
+    }
+  return {};
+}
+
 // The literals every match of `pattern` holds (in lower case; RE2's prefilter folds
 // them), for the store to skip buckets, blocks and records without them unread.
-// FilteredRE2 gives an AND-OR tree of literals; a literal is required when the tree
-// fails without it. Under (?i), RE2 matches k and s to U+212A and U+017F too, whose
-// bytes hold neither letter: literals with them are left out.
+// FilteredRE2 gives an AND-OR tree of literals. A literal is required when the tree
+// fails without it. A set of literals the tree fails without, though it passes without
+// any one of them, is an OR (RE2 spells `10\.2[0-3]` as four literals): every match
+// holds one of them, so it holds what they all share. Under (?i), RE2 matches k and s to
+// U+212A and U+017F too, whose bytes hold neither letter: literals with them are left out.
 std::vector<std::string> required_literals(const std::string& pattern, const RE2::Options& options) {
-  constexpr int kMinLiteral = 3;
+  constexpr std::size_t kMinLiteral = 3;
   constexpr std::size_t kMaxLiterals = 64;
-  re2::FilteredRE2 filter(kMinLiteral);
+  re2::FilteredRE2 filter(static_cast<int>(kMinLiteral));
   int id = 0;
   if (filter.Add(pattern, options, &id) != RE2::NoError) return {};
   std::vector<std::string> atoms;
   filter.Compile(&atoms);
   if (atoms.empty() || atoms.size() > kMaxLiterals) return {};
   const bool any_case = pattern.find("(?") != std::string::npos || !options.case_sensitive();
+  // Whether the tree still passes with only the atoms in `present`.
+  std::vector<int> passed;
+  auto passes = [&](const std::vector<bool>& present) {
+    std::vector<int> ids;
+    for (std::size_t i = 0; i < present.size(); ++i)
+      if (present[i]) ids.push_back(static_cast<int>(i));
+    filter.AllPotentials(ids, &passed);
+    return !passed.empty();
+  };
   std::vector<std::string> required;
-  std::vector<int> others, passed;
+  auto keep = [&](std::string literal) {
+    if (literal.size() < kMinLiteral) return;
+    if (any_case && literal.find_first_of("ks") != std::string::npos) return;
+    if (std::find(required.begin(), required.end(), literal) == required.end()) required.push_back(std::move(literal));
+  };
+  std::vector<bool> alone(atoms.size(), true);
   for (std::size_t i = 0; i < atoms.size(); ++i) {
-    if (any_case && atoms[i].find_first_of("ks") != std::string::npos) continue;
-    others.clear();
-    for (std::size_t j = 0; j < atoms.size(); ++j)
-      if (j != i) others.push_back(static_cast<int>(j));
-    filter.AllPotentials(others, &passed);
-    if (passed.empty()) required.push_back(atoms[i]);
+    std::vector<bool> present(atoms.size(), true);
+    present[i] = false;
+    if (!passes(present)) {
+      keep(atoms[i]);
+      alone[i] = false;
+    }
+  }
+  // Each round takes out all the atoms not yet placed; if the tree then fails, it narrows
+  // them to a smallest set it cannot do without: one OR.
+  std::vector<bool> placed(atoms.size());
+  for (std::size_t i = 0; i < atoms.size(); ++i) placed[i] = !alone[i];
+  for (std::size_t round = 0; round < atoms.size(); ++round) {
+    std::vector<bool> present = placed;
+    for (std::size_t i = 0; i < atoms.size(); ++i) present[i] = present[i] || !alone[i];
+    if (passes(present)) break;
+    std::vector<bool> group(atoms.size());
+    for (std::size_t i = 0; i < atoms.size(); ++i) group[i] = !present[i];
+    for (std::size_t i = 0; i < atoms.size(); ++i) {
+      if (!group[i]) continue;
+      present[i] = true;
+      if (passes(present)) present[i] = false;  // needed to fail: it stays in the OR
+      else group[i] = false;
+    }
+    std::vector<std::string> alternatives;
+    for (std::size_t i = 0; i < atoms.size(); ++i)
+      if (group[i]) {
+        alternatives.push_back(atoms[i]);
+        placed[i] = true;
+      }
+    if (alternatives.empty()) break;
+    keep(longest_common_part(alternatives));
   }
   return required;
 }

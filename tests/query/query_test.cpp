@@ -102,14 +102,19 @@ TEST(CompiledQuery, GivesTheStoreTheLiteralsEveryRegexMatchHolds) {
   };
   auto sshd = required(R"(Accepted publickey for [a-z]+\.yamada from 10\.2[0-3]\.)");
   EXPECT_NE(std::find(sshd.begin(), sshd.end(), "accepted publickey for "), sshd.end()) << "folded";
+  EXPECT_NE(std::find(sshd.begin(), sshd.end(), ".yamada from 10.2"), sshd.end())
+      << "what the four spellings of 10\\.2[0-3] share";
   EXPECT_TRUE(required("alice|bob").empty()) << "either may match alone";
+  auto either = required("session (opened|closed) for alice");
+  EXPECT_NE(std::find(either.begin(), either.end(), "ed for alice"), either.end());
   EXPECT_TRUE(required(".*").empty());
   EXPECT_TRUE(required("ab").empty()) << "too short to look for";
   for (const auto& literal : required("(?i)failed password for"))
     EXPECT_EQ(literal.find_first_of("ks"), std::string::npos) << literal << ": U+017F matches s under (?i)";
   // Whatever the store is told, every match holds it.
   store::Event e = sample();
-  for (const char* regex : {R"(port \d{5})", "(?i)PASSWORD for", "Accepted password for (invalid user )?alice"}) {
+  for (const char* regex : {R"(port \d{5})", "(?i)PASSWORD for", "Accepted password for (invalid user )?alice",
+                            R"(password for [a-z]+ from 192\.0\.[0-9]\.)", "(Accepted|Failed) password"}) {
     auto q = *CompiledQuery::compile({.regex = regex}, *zone, 0);
     ASSERT_TRUE(q->matches_text(e)) << regex;
     for (const auto& literal : q->scan().required_text)
