@@ -1,5 +1,5 @@
-// Records bound for one bucket in one write, turned into record blocks and index
-// postings (see codec.h and record_block.h). Used by ingest writes and by bucket
+// Records bound for one bucket in one write, turned into record blocks and the hits of
+// their indexed values (see record_block.h and index_run.h). Used by ingest writes and by bucket
 // rewrites, so both lay records out the same way. Internal to lib/store.
 // Thread-safety: none; one BucketBatch, one thread.
 #pragma once
@@ -10,16 +10,48 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "store/codec.h"
 #include "store/event.h"
+#include "store/index_run.h"
 #include "store/keyed_hash.h"
 #include "store/record_block.h"
 #include "store/seal.h"
 
 namespace hokan::store::detail {
+
+// The fields a record is indexed under, by the number for_each_indexed_value gives them.
+constexpr codec::IndexField kFieldOrder[] = {codec::IndexField::host, codec::IndexField::app,
+                                             codec::IndexField::user, codec::IndexField::ip};
+
+// Calls `visit(field, value)` for each value `e` is indexed under, each distinct value
+// once per field: host (0), app (1), user and target_user (2), every address it names
+// (3: src_ip, origin_ip, ips). `field` numbers kFieldOrder.
+template <class Visit>
+void for_each_indexed_value(const Event& e, Visit&& visit) {
+  // The extractor caps ips at 64; past the array a duplicate only costs a hit the lookup
+  // drops (it removes repeated hits).
+  const std::string* seen[80] = {};
+  std::size_t seen_count = 0, field_start = 0;
+  auto post = [&](int field, const std::string& v) {
+    if (v.empty()) return;
+    for (std::size_t i = field_start; i < seen_count; ++i)
+      if (*seen[i] == v) return;
+    if (seen_count < std::size(seen)) seen[seen_count++] = &v;
+    visit(field, v);
+  };
+  post(0, e.host);
+  field_start = seen_count;
+  post(1, e.app);
+  field_start = seen_count;
+  post(2, e.fields.user);
+  post(2, e.fields.target_user);
+  field_start = seen_count;
+  post(3, e.fields.src_ip);
+  post(3, e.fields.origin_ip);
+  for (const auto& ip : e.fields.ips) post(3, ip);
+}
 
 class BucketBatch {
  public:
@@ -35,12 +67,11 @@ class BucketBatch {
   // Forgets what was added (a write that could not go ahead).
   void clear();
 
-  // Sorts the records, cuts them into blocks and puts the blocks (into `records`) and
-  // one posting per distinct indexed value (into `index`) into `batch`; appends each
-  // block's key and digest to `sealed` (see seal.h). Leaves the BucketBatch empty for
-  // reuse.
-  void put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records,
-                rocksdb::ColumnFamilyHandle* index, std::vector<seal::SealedBlock>& sealed);
+  // Sorts the records, cuts them into blocks, puts the blocks (into `records`) into
+  // `batch` and their records' indexed values into `index`; appends each block's key and
+  // digest to `sealed` (see seal.h). Leaves the BucketBatch empty for reuse.
+  void put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records, RunBuilder& index,
+                std::vector<seal::SealedBlock>& sealed);
 
  private:
   static constexpr int kFields = 4;  // host, app, user, src_ip (see codec::IndexField)
@@ -54,23 +85,6 @@ class BucketBatch {
     uint32_t offset = 0, size = 0;
     uint32_t first_posted = 0, posted = 0;  // its values: posted_[first_posted, +posted)
   };
-  struct ValueKey {
-    int field;
-    uint64_t hash;
-    bool operator==(const ValueKey&) const = default;
-  };
-  struct ValueKeyHash {
-    std::size_t operator()(const ValueKey& v) const { return v.hash ^ (static_cast<uint64_t>(v.field) << 61); }
-  };
-  // Hits of one value, as a list threaded through hits_ (no allocation per value).
-  struct HitList {
-    int32_t head = -1, tail = -1;
-  };
-  struct Hit {
-    codec::PostingHit hit;
-    int32_t next = -1;
-  };
-
   const KeyedHash& hash_;
   std::string arena_;  // the records' encoded bytes
   std::vector<Entry> entries_;
@@ -80,12 +94,8 @@ class BucketBatch {
   std::string last_value_[kFields];
   uint64_t last_hash_[kFields] = {};
   bool have_last_[kFields] = {};
-  std::unordered_map<ValueKey, HitList, ValueKeyHash> values_;
-  std::vector<Hit> hits_;
   block::Builder builder_;
-  codec::RecordKey builder_first_{};
   std::string block_value_, key_;
-  std::vector<codec::PostingHit> posting_;
 };
 
 }  // namespace hokan::store::detail

@@ -24,12 +24,14 @@ void put_string(std::string& out, std::string_view s) {
 
 // Version 1 (before issue 13) kept the raw line only for malformed records and had no
 // target_user, origin_ip or ips. Version 2 keeps the received bytes of every event and
-// stores the message as an offset into them when it is their tail (nearly always), so
-// keeping the evidence costs the header's bytes, not a second copy of the message.
-// Values of version 1 stay readable: records written before an upgrade must not become
-// unreadable (DESIGN.md, Deployment).
+// stores the message as an offset into them when it is their tail. Version 3 (issue 12)
+// does that for every text field: host, app, user, addresses, key=value pairs are nearly
+// always bytes of the line received, and a copy of each made a record half as large again
+// as the line, in every block to compress, decompress and keep. Values of versions 1 and
+// 2 stay readable: records written before an upgrade must not become unreadable
+// (DESIGN.md, Deployment).
 constexpr uint8_t kEventVersion1 = 1;
-constexpr uint8_t kEventVersion = 2;
+constexpr uint8_t kEventVersion = 3;
 constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8,
                    kMessageInRaw = 16;
 
@@ -38,6 +40,69 @@ std::size_t message_offset(const std::string& raw, const std::string& message) {
   if (raw.size() < message.size()) return std::string::npos;
   std::size_t at = raw.size() - message.size();
   return std::string_view(raw).substr(at) == message ? at : std::string::npos;
+}
+
+// Writes text fields of one record (version 3): each as a reference into the received
+// bytes where they hold it, else as a literal. Fields mostly appear in the line in the
+// order they are written, so the search starts where the last one was found.
+class TextWriter {
+ public:
+  TextWriter(std::string& out, std::string_view raw) : out_(out), raw_(raw) {}
+  void put(std::string_view s) {
+    // A reference takes two varints: shorter values are cheaper as they are.
+    if (s.size() >= 3) {
+      std::size_t at = find(s);
+      if (at != std::string_view::npos) {
+        put_varint(out_, (uint64_t{s.size()} << 1) | 1);
+        put_varint(out_, at);
+        cursor_ = at + s.size();
+        return;
+      }
+    }
+    put_varint(out_, uint64_t{s.size()} << 1);
+    out_.append(s);
+  }
+
+ private:
+  std::size_t find(std::string_view s) const {
+    if (cursor_ < raw_.size()) {
+      // The next field usually starts at the cursor or one separator after it.
+      for (std::size_t at : {cursor_, cursor_ + 1})
+        if (at + s.size() <= raw_.size() && raw_.compare(at, s.size(), s) == 0) return at;
+      if (auto at = search(cursor_, raw_.size(), s); at != std::string_view::npos) return at;
+    }
+    return search(0, std::min(raw_.size(), cursor_ + s.size() - 1), s);
+  }
+  // `s` in raw_[from, to). memchr on its first byte: lines are short, and glibc's memmem
+  // builds a shift table on every call, which cost more than the search.
+  std::size_t search(std::size_t from, std::size_t to, std::string_view s) const {
+    const char* p = raw_.data() + from;
+    const char* end = raw_.data() + to;
+    while (end - p >= static_cast<std::ptrdiff_t>(s.size())) {
+      p = static_cast<const char*>(memchr(p, s[0], static_cast<std::size_t>(end - p) - s.size() + 1));
+      if (!p) break;
+      if (std::memcmp(p + 1, s.data() + 1, s.size() - 1) == 0) return static_cast<std::size_t>(p - raw_.data());
+      ++p;
+    }
+    return std::string_view::npos;
+  }
+  std::string& out_;
+  std::string_view raw_;
+  std::size_t cursor_ = 0;
+};
+
+// Reads what TextWriter wrote.
+bool get_text(Reader& r, std::string_view raw, std::string& s) {
+  uint64_t tag = 0;
+  if (!r.varint(tag)) return false;
+  const uint64_t size = tag >> 1;
+  if (tag & 1) {
+    uint64_t at = 0;
+    if (!r.varint(at) || at > raw.size() || size > raw.size() - at) return false;
+    s.assign(raw.data() + at, size);
+    return true;
+  }
+  return r.bytes(size, s);
 }
 
 }  // namespace
@@ -133,38 +198,41 @@ Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out
 
 void encode_event(const Event& e, std::string& out) {
   out.push_back(static_cast<char>(kEventVersion));
-  std::size_t offset = e.raw.empty() ? std::string::npos : message_offset(e.raw, e.message);
-  bool in_raw = offset != std::string::npos;
   uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
-                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0) |
-                   (in_raw ? kMessageInRaw : 0);
+                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
   put_varint(out, flags);
   put_varint(out, zigzag(e.received_us - e.time_us));
   out.push_back(static_cast<char>(e.facility + 1));
   out.push_back(static_cast<char>(e.severity + 1));
-  for (const std::string* s :
-       {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
-        &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.raw})
-    put_string(out, *s);
-  if (in_raw)
-    put_varint(out, offset);
-  else
-    put_string(out, e.message);
+  put_string(out, e.raw);
+  TextWriter text(out, e.raw);
+  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user,
+                               &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action,
+                               &e.fields.case_id})
+    text.put(*s);
+  // The message is the line's tail: looked for there first.
+  std::size_t message_at = e.raw.empty() ? std::string::npos : message_offset(e.raw, e.message);
+  if (message_at != std::string::npos && e.message.size() >= 3) {
+    put_varint(out, (uint64_t{e.message.size()} << 1) | 1);
+    put_varint(out, message_at);
+  } else {
+    text.put(e.message);
+  }
   put_varint(out, e.fields.ips.size());
-  for (const auto& ip : e.fields.ips) put_string(out, ip);
+  for (const auto& ip : e.fields.ips) text.put(ip);
   put_varint(out, e.sd.size());
   for (const auto& element : e.sd) {
-    put_string(out, element.id);
+    text.put(element.id);
     put_varint(out, element.params.size());
     for (const auto& p : element.params) {
-      put_string(out, p.name);
-      put_string(out, p.value);
+      text.put(p.name);
+      text.put(p.value);
     }
   }
   put_varint(out, e.fields.extra.size());
   for (const auto& [name, value] : e.fields.extra) {
-    put_string(out, name);
-    put_string(out, value);
+    text.put(name);
+    text.put(value);
   }
   if (e.claimed_time_us) put_varint(out, zigzag(*e.claimed_time_us - e.time_us));
   if (e.is_object()) put_varint(out, e.object_size);
@@ -175,7 +243,7 @@ Result<void> decode_event(std::string_view value, Event& e) {
   auto bad = [] { return fail(Errc::corruption, "event value does not decode"); };
   uint8_t version = 0, facility = 0, severity = 0;
   uint64_t flags = 0, received_delta = 0;
-  if (!r.byte(version) || (version != kEventVersion && version != kEventVersion1)) return bad();
+  if (!r.byte(version) || version < kEventVersion1 || version > kEventVersion) return bad();
   if (!r.varint(flags) || !r.varint(received_delta) || !r.byte(facility) || !r.byte(severity))
     return bad();
   e.received_us = e.time_us;
@@ -188,43 +256,70 @@ Result<void> decode_event(std::string_view value, Event& e) {
   e.fields.target_user.clear();
   e.fields.origin_ip.clear();
   e.fields.ips.clear();
-  if (version == kEventVersion1) {
-    for (std::string* s :
-         {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source, &e.fields.user,
-          &e.fields.src_ip, &e.fields.action, &e.fields.case_id, &e.raw})
-      if (!r.string(*s)) return bad();
+  e.sd.clear();
+  e.fields.extra.clear();
+  if (version == kEventVersion) {
+    if (!r.string(e.raw)) return bad();
+    auto text = [&](std::string& s) { return get_text(r, e.raw, s); };
+    for (std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
+                           &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.message})
+      if (!text(*s)) return bad();
+    // Each list entry takes at least a byte: a count beyond what is left is damage.
+    if (!r.varint(n) || n > value.size()) return bad();
+    for (uint64_t i = 0; i < n; ++i)
+      if (!text(e.fields.ips.emplace_back())) return bad();
+    if (!r.varint(n) || n > value.size()) return bad();
+    for (uint64_t i = 0; i < n; ++i) {
+      auto& element = e.sd.emplace_back();
+      uint64_t np = 0;
+      if (!text(element.id) || !r.varint(np) || np > value.size()) return bad();
+      for (uint64_t j = 0; j < np; ++j) {
+        auto& p = element.params.emplace_back();
+        if (!text(p.name) || !text(p.value)) return bad();
+      }
+    }
+    if (!r.varint(n) || n > value.size()) return bad();
+    for (uint64_t i = 0; i < n; ++i) {
+      auto& [name, val] = e.fields.extra.emplace_back();
+      if (!text(name) || !text(val)) return bad();
+    }
   } else {
-    for (std::string* s :
-         {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
-          &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.raw})
-      if (!r.string(*s)) return bad();
-    if (flags & kMessageInRaw) {
-      uint64_t offset = 0;
-      if (!r.varint(offset) || offset > e.raw.size()) return bad();
-      e.message.assign(e.raw, offset);
-    } else if (!r.string(e.message)) {
-      return bad();
+    if (version == kEventVersion1) {
+      for (std::string* s :
+           {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source, &e.fields.user,
+            &e.fields.src_ip, &e.fields.action, &e.fields.case_id, &e.raw})
+        if (!r.string(*s)) return bad();
+    } else {
+      for (std::string* s :
+           {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
+            &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.raw})
+        if (!r.string(*s)) return bad();
+      if (flags & kMessageInRaw) {
+        uint64_t offset = 0;
+        if (!r.varint(offset) || offset > e.raw.size()) return bad();
+        e.message.assign(e.raw, offset);
+      } else if (!r.string(e.message)) {
+        return bad();
+      }
+      if (!r.varint(n)) return bad();
+      for (uint64_t i = 0; i < n; ++i)
+        if (!r.string(e.fields.ips.emplace_back())) return bad();
     }
     if (!r.varint(n)) return bad();
-    for (uint64_t i = 0; i < n; ++i)
-      if (!r.string(e.fields.ips.emplace_back())) return bad();
-  }
-  if (!r.varint(n)) return bad();
-  e.sd.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    auto& element = e.sd.emplace_back();
-    uint64_t np = 0;
-    if (!r.string(element.id) || !r.varint(np)) return bad();
-    for (uint64_t j = 0; j < np; ++j) {
-      auto& p = element.params.emplace_back();
-      if (!r.string(p.name) || !r.string(p.value)) return bad();
+    for (uint64_t i = 0; i < n; ++i) {
+      auto& element = e.sd.emplace_back();
+      uint64_t np = 0;
+      if (!r.string(element.id) || !r.varint(np)) return bad();
+      for (uint64_t j = 0; j < np; ++j) {
+        auto& p = element.params.emplace_back();
+        if (!r.string(p.name) || !r.string(p.value)) return bad();
+      }
     }
-  }
-  if (!r.varint(n)) return bad();
-  e.fields.extra.clear();
-  for (uint64_t i = 0; i < n; ++i) {
-    auto& [name, val] = e.fields.extra.emplace_back();
-    if (!r.string(name) || !r.string(val)) return bad();
+    if (!r.varint(n)) return bad();
+    for (uint64_t i = 0; i < n; ++i) {
+      auto& [name, val] = e.fields.extra.emplace_back();
+      if (!r.string(name) || !r.string(val)) return bad();
+    }
   }
   e.claimed_time_us.reset();
   if (flags & kClaimedTime) {

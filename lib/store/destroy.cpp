@@ -121,6 +121,8 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
   if (!new_db) return give_back(new_db.error());
   {
     BucketBatch survivors(*impl.hash);
+    RunBuilder index;
+    uint32_t runs = 0;
     rocksdb::WriteOptions wo;
     wo.disableWAL = true;  // flushed and synced below before anything depends on it
     rocksdb::WriteBatch batch;
@@ -128,8 +130,9 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
     seal::Head head;
     std::vector<seal::SealedBlock> sealed;
     auto write_out = [&]() -> Result<void> {
-      survivors.put_into(batch, new_db->records, new_db->index, sealed);
+      survivors.put_into(batch, new_db->records, index, sealed);
       append_seal(batch, new_db->index, head, sealed);
+      if (index.hits() >= impl.options.index_run_hits) index.put_into(batch, new_db->index, runs++);
       auto w = new_db->db->Write(wo, &batch);
       batch.Clear();
       if (!w.ok()) return std::unexpected(status_error(w, "write " + new_path));
@@ -155,6 +158,7 @@ Result<RewriteStats> Store::rewrite_bucket(const BucketInfo& info, const Keep& k
     };
     if (auto r = for_each_record(*old_db, info.category, copy); !r) return give_back(r.error());
     if (auto r = write_out(); !r) return give_back(r.error());
+    index.put_into(batch, new_db->index, runs);
     batch.Put(new_db->index, kStatsKey, encode_stats(result.kept));
     if (auto w = new_db->db->Write(wo, &batch); !w.ok()) return give_back(status_error(w, "write " + new_path));
   }

@@ -304,9 +304,22 @@ Result<std::vector<PostingFeed::Ref>> lookup(const Store::Impl& impl, const std:
   int64_t earliest = first_block_time(context.lower.time_us);
   for (std::size_t bi = 0; bi < buckets.size(); ++bi) {
     hits.clear();
-    auto& store = buckets[bi]->store;
+    auto& bucket = *buckets[bi];
+    auto& store = bucket.store;
     for (const auto& v : values) {
-      std::string prefix = codec::posting_prefix(field, (*impl.hash)(v));
+      const uint64_t hash = (*impl.hash)(v);
+      {
+        std::lock_guard lock(bucket.index_mutex);
+        bucket.run.find(field, hash, hits);
+        std::size_t before = hits.size();
+        if (auto found = find_in_runs(*store.db, store.index, bucket.runs, field, hash, hits); !found) {
+          if (found.error().code != Errc::corruption) return std::unexpected(found.error());
+          hits.resize(before);
+          context.corrupt(bucket, found.error());
+        }
+      }
+      // Buckets written before index runs keep their postings until they are rebuilt.
+      std::string prefix = codec::posting_prefix(field, hash);
       std::unique_ptr<rocksdb::Iterator> it(store.db->NewIterator({}, store.index));
       for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
         std::size_t before = hits.size();

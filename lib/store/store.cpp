@@ -23,6 +23,7 @@
 
 #include "store/codec.h"
 #include "store/folded_text.h"
+#include "store/index_run.h"
 #include "store/record_block.h"
 #include "store/store_impl.h"
 #include "store/varint.h"
@@ -307,8 +308,12 @@ void Store::Impl::configure_rocksdb() {
   o.max_total_wal_size = 256 << 20;
   // LZ4 on every level: investigators' text searches decompress whole buckets, and LZ4
   // decompresses several times faster than ZSTD for about 30% more disk on log text.
-  o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kLZ4Compression;
+  o.compression = rocksdb::kZSTD;
+  o.bottommost_compression = rocksdb::kZSTD;
+  o.compression_opts.max_dict_bytes = 64 << 10;
+  o.compression_opts.level = 1;
+  o.bottommost_compression_opts = o.compression_opts;
+  o.bottommost_compression_opts.enabled = true;
   // A day bucket holds a few SST files; this bounds what one bucket may keep open, so the
   // descriptor budget (runtime/resources.h) can size the bucket cache.
   o.max_open_files = 16;
@@ -410,6 +415,15 @@ Result<std::shared_ptr<Bucket>> Store::Impl::open_new(const BucketId& id, Access
     if (!decoded) return fail(Errc::corruption, b->path + ": " + decoded.error().message);
     b->seal = *decoded;
   }
+  // Without a summary file, the bucket's last writer did not close it (or it predates
+  // index runs): the hits of its last writes may be missing from its runs.
+  if (!b->read_only && b->stats.records > 0 && !fs::exists(fs::path(b->path) / "summary", ec)) {
+    if (auto r = rebuild_index(*b); !r) return std::unexpected(r.error());
+  } else {
+    auto runs = count_runs(*b->store.db, b->store.index);
+    if (!runs) return std::unexpected(runs.error());
+    b->runs = *runs;
+  }
   {
     std::lock_guard lock(instances_mutex);
     ++instances[id];
@@ -509,6 +523,9 @@ Result<void> Store::Impl::summarize(const BucketId& id, const BucketDb& db, cons
     keys.push_back(BucketSummary::key(key[1], bytes::get_u64_be(key.data() + 2)));
   }
   if (!it->status().ok()) return std::unexpected(status_error(it->status(), "summarise " + dir));
+  auto in_runs = for_each_run_value(*db.db, db.index,
+                                    [&](char field, uint64_t value) { keys.push_back(BucketSummary::key(field, value)); });
+  if (!in_runs) return std::unexpected(Error{in_runs.error().code, dir + ": " + in_runs.error().message});
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
   // Every byte of every record block: the records' fields and the bytes received.
@@ -545,14 +562,72 @@ Result<void> Store::Impl::make_dirty(Bucket& b) const {
   return {};
 }
 
+Result<void> Store::Impl::cut_run(Bucket& b) const {
+  std::lock_guard lock(b.index_mutex);
+  if (b.run.empty()) return {};
+  rocksdb::WriteBatch batch;
+  b.run.put_into(batch, b.store.index, b.runs);
+  rocksdb::WriteOptions wo;
+  wo.sync = options.sync == SyncMode::always;
+  if (auto s = b.store.db->Write(wo, &batch); !s.ok()) {
+    b.store.failed = true;
+    return std::unexpected(status_error(s, "write index run " + b.path));
+  }
+  ++b.runs;
+  return {};
+}
+
+Result<void> Store::Impl::rebuild_index(Bucket& b) const {
+  auto& db = *b.store.db;
+  rocksdb::WriteOptions wo;
+  rocksdb::WriteBatch batch;
+  // What was there goes: runs that may miss hits, and postings of the layout before runs.
+  batch.DeleteRange(b.store.index, std::string(1, codec::kPostingPrefix), std::string(1, codec::kPostingPrefix + 1));
+  batch.DeleteRange(b.store.index, std::string(1, kRunPrefix), std::string(1, kRunPrefix + 1));
+  std::lock_guard lock(b.index_mutex);
+  b.run.clear();
+  b.runs = 0;
+  auto write_run = [&]() -> Result<void> {
+    b.run.put_into(batch, b.store.index, b.runs);
+    if (auto s = db.Write(wo, &batch); !s.ok()) return std::unexpected(status_error(s, "rebuild index " + b.path));
+    batch.Clear();
+    ++b.runs;
+    return {};
+  };
+  block::Reader reader;
+  Event e;
+  std::vector<std::pair<int, uint64_t>> values;
+  auto indexed = for_each_block(b.store, [&](std::string_view key, std::string_view value) -> Result<void> {
+    // A damaged block is left out (verify reports it); the rest of the day stays findable.
+    auto first = codec::decode_block_key(key);
+    if (!first || !reader.open(*first, value)) return {};
+    b.run.add_block(*first);
+    for (std::size_t i = 0; i < reader.size(); ++i) {
+      e = Event{};
+      if (!codec::decode_event(reader.record(i), e)) continue;
+      for_each_indexed_value(e, [&](int field, const std::string& v) {
+        b.run.add(kFieldOrder[field], (*hash)(v), static_cast<uint32_t>(i));
+      });
+    }
+    if (b.run.hits() >= options.index_run_hits) return write_run();
+    return {};
+  });
+  if (!indexed) return indexed;
+  if (!b.run.empty()) return write_run();
+  if (auto s = db.Write(wo, &batch); !s.ok()) return std::unexpected(status_error(s, "rebuild index " + b.path));
+  return {};
+}
+
 void Store::Impl::closing(Bucket& b) const {
   if (b.store && !b.read_only && b.dirty && !b.dropped && !b.store.failed) {
-    // A day's data should not sit uncompressed in a WAL for months, and the next reader
-    // should find a summary: flush, then summarise.
-    rocksdb::FlushOptions flush;
-    flush.wait = true;
-    auto f = b.store.db->Flush(flush, {b.store.records, b.store.index});
+    // The hits held in memory become a run; a day's data should not sit uncompressed in
+    // a WAL for months, and the next reader should find a summary: flush, then summarise.
     auto log = spdlog::get("store");
+    rocksdb::Status f;
+    if (auto cut = cut_run(b); !cut)
+      f = rocksdb::Status::IOError(cut.error().message);
+    else
+      f = b.store.db->Flush(rocksdb::FlushOptions(), {b.store.records, b.store.index});
     if (!f.ok()) {
       if (log) log->warn("{}: flush at close: {}", b.path, f.ToString());
     } else if (auto r = summarize(b.id, b.store, b.stats, b.path); !r && log) {

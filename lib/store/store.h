@@ -66,6 +66,9 @@ struct StoreOptions {
   // A writable bucket nobody wrote to for this long is flushed, summarised and closed
   // (a past day then opens read-only).
   std::chrono::steady_clock::duration idle_close = std::chrono::minutes(10);
+  // Index hits a writable bucket holds in memory (16 bytes each) before it writes them
+  // as a run (see index_run.h): about one run per 250k records.
+  std::size_t index_run_hits = 1 << 20;
 };
 
 // What a scan returns. Lists are OR within a field and AND across fields; empty lists

@@ -24,6 +24,7 @@
 
 #include "core/error.h"
 #include "store/bucket_batch.h"
+#include "store/index_run.h"
 #include "store/keyed_hash.h"
 #include "store/seal.h"
 #include "store/summary.h"
@@ -132,6 +133,11 @@ struct Bucket {
   // removed then; closing writes a new one).
   bool dirty = false;
   std::atomic<int64_t> last_write_us{0};  // steady clock, for closing idle days
+  // The index (see index_run.h): runs [0, runs) on disk, and the hits of what was
+  // written since the last one. Lookups read both.
+  mutable std::mutex index_mutex;
+  RunBuilder run;     // under index_mutex
+  uint32_t runs = 0;  // under index_mutex
 };
 
 // ids are reserved in blocks recorded in a small file, so a restart never reuses one
@@ -207,6 +213,13 @@ struct Store::Impl {
   void closing(Bucket& b) const;
   // Marks a writable bucket written to (under its write_mutex): its summary file goes.
   Result<void> make_dirty(Bucket& b) const;
+  // Writes the hits collected since the last run as the bucket's next run (under its
+  // write_mutex). Errors: io (the instance is then failed: its next open rebuilds).
+  Result<void> cut_run(Bucket& b) const;
+  // Rewrites a writable bucket's whole index from its records: for a bucket whose last
+  // instance did not close cleanly (the hits it held in memory are gone) and for buckets
+  // written before runs (their postings go). Errors: io, corruption.
+  Result<void> rebuild_index(Bucket& b) const;
 
   // Closes writable buckets nobody wrote to for `idle`, flushing and summarising them.
   void close_idle_writers(std::chrono::steady_clock::duration idle) const;
@@ -237,7 +250,8 @@ struct Store::Impl {
   // Writes one bucket's events of a batch (see Store::write).
   Result<void> write_group(const BucketId& id, std::vector<Event>& events, const std::vector<uint32_t>& members,
                            const rocksdb::WriteOptions& wo, rocksdb::WriteBatch& batch,
-                           std::vector<seal::SealedBlock>& sealed, detail::BucketBatch& records, std::string& value);
+                           std::vector<seal::SealedBlock>& sealed, detail::BucketBatch& records,
+                           detail::RunBuilder& hits, std::string& value);
   // Takes a failed or dropped bucket out of the cache, so the next use opens it afresh.
   void retire(const BucketId& id, const std::shared_ptr<Bucket>& bucket);
   // The bucket if it is open now; never opens one.

@@ -80,6 +80,12 @@ class Reader {
     pos_ += n;
     return true;
   }
+  bool bytes(uint64_t n, std::string& s) {
+    if (n > data_.size() - pos_) return false;
+    s.assign(data_.data() + pos_, n);
+    pos_ += n;
+    return true;
+  }
   bool done() const { return pos_ == data_.size(); }
 
  private:

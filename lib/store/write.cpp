@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "core/time_format.h"
 #include "store/bucket_batch.h"
 #include "store/store.h"
@@ -70,11 +72,12 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   rocksdb::WriteBatch batch;
   std::vector<seal::SealedBlock> sealed;
   BucketBatch records(*impl.hash);
+  RunBuilder hits;
   std::string value;
   value.reserve(1024);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& group = groups[g];
-    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, value);
+    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, hits, value);
     if (!written) {
       // Keep what was not written, the failed bucket's events first.
       WriteFailure failure{written.error(), group.members.size(), {}};
@@ -92,7 +95,7 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
 Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& events,
                                       const std::vector<uint32_t>& members, const rocksdb::WriteOptions& wo,
                                       rocksdb::WriteBatch& batch, std::vector<seal::SealedBlock>& sealed,
-                                      BucketBatch& records, std::string& value) {
+                                      BucketBatch& records, RunBuilder& hits, std::string& value) {
   BucketStats delta;
   for (uint32_t i : members) {
     const Event& e = events[i];
@@ -123,7 +126,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     }
     auto& db = b.store;
     seal::Head head = b.seal;
-    records.put_into(batch, db.records, db.index, sealed);
+    records.put_into(batch, db.records, hits, sealed);
     append_seal(batch, db.index, head, sealed);
     BucketStats after = merged(b.stats, delta);
     batch.Put(db.index, kStatsKey, encode_stats(after));
@@ -131,6 +134,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     uint64_t written = batch.GetDataSize();
     batch.Clear();
     if (!s.ok()) {
+      hits.clear();
       // RocksDB must not be asked to sync or flush a WAL that failed a write: the bucket
       // is closed without it and opened afresh (replaying what did reach its WAL).
       db.failed = true;
@@ -138,6 +142,18 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     }
     b.stats = after;
     b.seal = head;
+    std::size_t collected;
+    {
+      // Lookups see the new records' hits only once the records are there.
+      std::lock_guard index_lock(b.index_mutex);
+      b.run.append(hits);
+      collected = b.run.hits();
+    }
+    // The records are written whatever becomes of the run: a run that cannot be
+    // written fails the instance, and its next open rebuilds the index from the records.
+    if (collected >= options.index_run_hits)
+      if (auto cut = cut_run(b); !cut)
+        if (auto log = spdlog::get("store")) log->warn("{}", cut.error().message);
     b.unflushed.fetch_add(written, std::memory_order_relaxed);
     b.last_write_us.store(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now().time_since_epoch())

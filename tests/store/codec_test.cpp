@@ -254,15 +254,50 @@ TEST(EventCodec, DecodesVersion1ValuesWrittenBeforeTheUpgrade) {
 
 TEST(EventCodec, RejectsAnOffsetPastTheBytes) {
   Event e;
-  e.raw = "x";  // message "" is its tail: offset 1, then no ips, SD or extra fields
+  e.raw = "<13>1 - web01 hello world";
+  e.host = "web01";  // kept as a reference: 5 bytes at 8
+  e.message = "hello world";
   std::string bytes;
   codec::encode_event(e, bytes);
-  ASSERT_EQ(bytes.substr(bytes.size() - 4), std::string("\x01\0\0\0", 4));
+  const std::string reference("\x0b\x08", 2);
+  auto at = bytes.find(reference, bytes.find(e.raw) + e.raw.size());
+  ASSERT_NE(at, std::string::npos);
   Event d;
   ASSERT_TRUE(codec::decode_event(bytes, d));
-  EXPECT_EQ(d.message, "");
-  bytes[bytes.size() - 4] = '\x02';
+  EXPECT_EQ(d.host, "web01");
+  bytes[at + 1] = static_cast<char>(e.raw.size() - 4);  // 5 bytes from there pass the end
   EXPECT_FALSE(codec::decode_event(bytes, d));
+}
+
+// Issue 12: text fields are references into the bytes received, not second copies.
+TEST(EventCodec, KeepsFieldsTheLineHoldsAsReferencesIntoIt) {
+  Event e;
+  e.raw = "<38>1 2026-11-30T10:00:00Z bastion sshd 4242 - - Accepted publickey for taro.yamada from "
+          "10.20.3.4 port 50022 ssh2";
+  e.host = "bastion";
+  e.app = "sshd";
+  e.procid = "4242";
+  e.message = e.raw.substr(e.raw.find("Accepted"));
+  e.fields.user = "taro.yamada";
+  e.fields.src_ip = "10.20.3.4";
+  e.fields.ips = {"10.20.3.4"};
+  e.fields.action = "login";  // not in the line: kept as it is
+  e.fields.extra = {{"port", "50022"}};
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  EXPECT_LT(bytes.size(), e.raw.size() + 40) << "no second copy of the fields";
+  EXPECT_EQ(bytes.find("taro.yamada"), bytes.rfind("taro.yamada")) << "one copy, in the line";
+  Event d;
+  ASSERT_TRUE(codec::decode_event(bytes, d));
+  EXPECT_EQ(d.host, e.host);
+  EXPECT_EQ(d.app, e.app);
+  EXPECT_EQ(d.procid, e.procid);
+  EXPECT_EQ(d.message, e.message);
+  EXPECT_EQ(d.fields.user, e.fields.user);
+  EXPECT_EQ(d.fields.src_ip, e.fields.src_ip);
+  EXPECT_EQ(d.fields.ips, e.fields.ips);
+  EXPECT_EQ(d.fields.action, "login");
+  EXPECT_EQ(d.fields.extra, e.fields.extra);
 }
 
 TEST(EventCodec, RejectsTruncatedValuesInsteadOfReadingPastThem) {
