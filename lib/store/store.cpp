@@ -163,6 +163,14 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
   auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
                      : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + path));
+  // Each writable open leaves an OPTIONS file (11 KB, two kept) that only RocksDB's
+  // tools read and Open never does: a day of a thousand records kept twice that in
+  // options. They go.
+  if (!read_only) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(path, ec))
+      if (entry.path().filename().string().starts_with("OPTIONS-")) fs::remove(entry.path(), ec);
+  }
   BucketDb out;
   out.db.reset(raw);
   // The default family's handle is owned by the DB; only "index" must be destroyed.
@@ -310,10 +318,7 @@ void Store::Impl::configure_rocksdb() {
   // decompresses several times faster than ZSTD for about 30% more disk on log text.
   o.compression = rocksdb::kZSTD;
   o.bottommost_compression = rocksdb::kZSTD;
-  o.compression_opts.max_dict_bytes = 64 << 10;
   o.compression_opts.level = 1;
-  o.bottommost_compression_opts = o.compression_opts;
-  o.bottommost_compression_opts.enabled = true;
   // A day bucket holds a few SST files; this bounds what one bucket may keep open, so the
   // descriptor budget (runtime/resources.h) can size the bucket cache.
   o.max_open_files = 16;
@@ -336,7 +341,7 @@ void Store::Impl::configure_rocksdb() {
   o.allow_fallocate = false;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = block_cache;
-  table.block_size = 16 * 1024;
+  table.block_size = 128 * 1024;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   object_options = o;
   // Object chunks (1 MiB) go to blob files, uncompressed (footage is compressed
