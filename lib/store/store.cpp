@@ -937,12 +937,21 @@ Store::~Store() {
 namespace {
 // Written into the state dir so that a hokand of another on-disk layout refuses it
 // instead of misreading it.
-constexpr std::string_view kLayout = "hokan-store 2\n";
+// Layout 3 (issue 12): index runs and event values of version 3. It reads layout 2
+// (postings, values of versions 1 and 2) and takes the directory over; a hokand of
+// layout 2 then refuses it rather than misread records it cannot decode.
+constexpr std::string_view kLayout = "hokan-store 3\n";
+constexpr std::string_view kReadableLayouts[] = {"hokan-store 2\n"};
 
 Result<void> check_layout(const fs::path& root) {
   auto path = root / "layout";
   if (auto text = read_file(path)) {
     if (*text == kLayout) return {};
+    for (auto older : kReadableLayouts)
+      if (*text == older) {
+        if (!write_file_synced(path, std::string(kLayout))) return fail(Errc::io, path.string() + ": cannot write");
+        return {};
+      }
     return fail(Errc::invalid_argument, path.string() + ": written by a hokan with another storage layout (" +
                                             text->substr(0, text->find('\n')) + "); this hokand reads " +
                                             std::string(kLayout.substr(0, kLayout.size() - 1)));

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <random>
 
 namespace hokan::store {
@@ -389,6 +390,30 @@ TEST_F(StoreTest, SealsEveryWriteAndVerifiesIntactAcrossReopenAndRewrite) {
   ASSERT_TRUE(checks);
   EXPECT_TRUE((*checks)[0].problems.empty());
   EXPECT_NE((*checks)[0].head, head);
+}
+
+// A state directory of layout 2 (postings, values of versions 1 and 2) is read and taken
+// over; one of a layout this hokand does not know is refused, naming both.
+TEST(StoreLayout, TakesOverLayoutTwoAndRefusesOthers) {
+  auto dir = fs::temp_directory_path() / ("hokan-layout-" + std::to_string(std::random_device{}()));
+  fs::create_directories(dir);
+  auto write_layout = [&](const std::string& text) { std::ofstream(dir / "layout") << text; };
+  auto read_layout = [&] {
+    std::ifstream in(dir / "layout");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  write_layout("hokan-store 2\n");
+  {
+    auto s = Store::open({dir.string(), core::TimeZone::utc(), SyncMode::batch});
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  EXPECT_EQ(read_layout(), "hokan-store 3\n");
+  write_layout("hokan-store 9\n");
+  auto refused = Store::open({dir.string(), core::TimeZone::utc(), SyncMode::batch});
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("hokan-store 9"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("hokan-store 3"), std::string::npos) << refused.error().message;
+  fs::remove_all(dir);
 }
 
 }  // namespace
