@@ -40,6 +40,8 @@ std::string chunk_key(uint32_t run, char field, uint64_t first_hash) {
   return key;
 }
 
+}  // namespace
+
 Result<std::vector<codec::RecordKey>> decode_block_table(std::string_view value) {
   Reader r(value);
   uint64_t count = 0;
@@ -59,8 +61,6 @@ Result<std::vector<codec::RecordKey>> decode_block_table(std::string_view value)
   return blocks;
 }
 
-// Finds `hash` in one chunk (whose key names `first`): its hits as (block number,
-// ordinal) pairs. Nothing when it is not there.
 Result<void> find_in_chunk(std::string_view value, uint64_t first, uint64_t hash,
                            std::vector<std::pair<uint64_t, uint32_t>>& out) {
   Reader r(value);
@@ -81,8 +81,6 @@ Result<void> find_in_chunk(std::string_view value, uint64_t first, uint64_t hash
   }
   return {};
 }
-
-}  // namespace
 
 uint32_t RunBuilder::add_block(codec::RecordKey first) {
   blocks_.push_back(first);

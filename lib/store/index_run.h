@@ -32,6 +32,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -85,5 +86,13 @@ class RunBuilder {
 // io, corruption.
 [[nodiscard]] Result<void> for_each_run_value(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* index,
                                               const std::function<void(char field, uint64_t hash)>& visit);
+
+// The two values a lookup decodes, bounded by the bytes present (also fuzzed): a run's
+// block table, and the hits of `hash` in a values chunk whose key names `first`, as
+// (block number, ordinal) pairs (none when the chunk does not hold it). Errors:
+// corruption.
+[[nodiscard]] Result<std::vector<codec::RecordKey>> decode_block_table(std::string_view value);
+[[nodiscard]] Result<void> find_in_chunk(std::string_view value, uint64_t first, uint64_t hash,
+                                         std::vector<std::pair<uint64_t, uint32_t>>& out);
 
 }  // namespace hokan::store::detail

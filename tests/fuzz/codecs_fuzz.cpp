@@ -1,6 +1,7 @@
 // The store's decoders on bytes read back from disk, which a damaged or altered database
 // can make anything: codec::decode_event, decode_posting, decode_block_key,
-// block::Reader::open and payload_of, seal::decode_link and decode_head. Input: one byte
+// block::Reader::open and payload_of, seal::decode_link and decode_head, and an index
+// run's block table and values chunk (index_run.h). Input: one byte
 // picks the decoder, then what it reads (a key's time and id first where it needs one).
 // Properties: no crash, UB or allocation beyond what the bytes can hold (ASan's
 // max_allocation_size_mb in tools/fuzz); what decodes, re-encodes to something that
@@ -11,6 +12,7 @@
 #include <vector>
 
 #include "store/codec.h"
+#include "store/index_run.h"
 #include "store/record_block.h"
 #include "store/seal.h"
 #include "support/fuzz_check.h"
@@ -100,11 +102,24 @@ void head(std::string_view bytes) {
   FUZZ_CHECK(seal::encode_head(*head) == bytes);
 }
 
+void block_table(std::string_view bytes) {
+  auto blocks = detail::decode_block_table(bytes);
+  // Each block takes at least two bytes of the value.
+  if (blocks) FUZZ_CHECK(blocks->size() * 2 <= bytes.size());
+}
+
+void values_chunk(uint64_t first, uint64_t hash, std::string_view bytes) {
+  std::vector<std::pair<uint64_t, uint32_t>> hits;
+  if (!detail::find_in_chunk(bytes, first, hash, hits)) return;
+  // Each hit takes at least two bytes of the value.
+  FUZZ_CHECK(hits.size() * 2 <= bytes.size());
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   hokan::fuzz::Input in(data, size);
-  switch (in.byte() % 6) {
+  switch (in.byte() % 8) {
     case 0: {
       const auto time_us = static_cast<int64_t>(in.u64());
       event(time_us, in.rest());
@@ -121,6 +136,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     }
     case 4: link(in.rest()); break;
     case 5: head(in.rest()); break;
+    case 6: block_table(in.rest()); break;
+    case 7: {
+      const uint64_t first = in.u64();
+      const uint64_t hash = in.u64();
+      values_chunk(first, hash, in.rest());
+      break;
+    }
   }
   return 0;
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <random>
 
+#include "store/index_run.h"
 #include "store/store.h"
 
 namespace hokan::store {
@@ -123,6 +124,30 @@ TEST_F(IndexRunTest, ACrashLosesNoRecordToALookup) {
   recovered.reset();
   recovered = open(copy_, 1 << 20);
   expect_lookups_complete(*recovered, 200);
+}
+
+// What a damaged run's values give is an error, never a read past them.
+TEST(IndexRunDecoders, FindHitsAndRefuseTruncatedValues) {
+  // Hash 1000: ordinal 3 of block 0 and 7 of block 1; hash 1500: ordinal 0 of block 4.
+  const std::string chunk("\x00\x02\x00\x03\x01\x07\xf4\x03\x01\x04\x00", 11);
+  std::vector<std::pair<uint64_t, uint32_t>> hits;
+  ASSERT_TRUE(detail::find_in_chunk(chunk, 1000, 1500, hits));
+  EXPECT_EQ(hits, (std::vector<std::pair<uint64_t, uint32_t>>{{4, 0}}));
+  hits.clear();
+  ASSERT_TRUE(detail::find_in_chunk(chunk, 1000, 1000, hits));
+  EXPECT_EQ(hits, (std::vector<std::pair<uint64_t, uint32_t>>{{0, 3}, {1, 7}}));
+  hits.clear();
+  ASSERT_TRUE(detail::find_in_chunk(chunk, 1000, 1200, hits));
+  EXPECT_TRUE(hits.empty());
+  for (std::size_t n = 1; n < chunk.size(); ++n) {
+    hits.clear();
+    auto r = detail::find_in_chunk(std::string_view(chunk).substr(0, n), 1000, 1500, hits);
+    EXPECT_TRUE(!r || hits.empty()) << n;
+  }
+  EXPECT_FALSE(detail::decode_block_table(std::string("\x05\x02\x02", 3))) << "five blocks in three bytes";
+  auto two = detail::decode_block_table(std::string("\x02\x02\x04\x02\x02", 5));
+  ASSERT_TRUE(two);
+  EXPECT_EQ(*two, (std::vector<codec::RecordKey>{{1, 2}, {2, 3}}));
 }
 
 }  // namespace
