@@ -86,9 +86,17 @@ stop_hokand() { stop_pid "$HOKAND_PID"; HOKAND_PID=""; }
 
 # A loopback TCP port nobody listens on now (for listeners that must keep their port
 # across a restart).
+# Ports the tests bind: below the kernel's ephemeral range, which the outgoing
+# connections of tests running alongside take their local ports from (a port picked
+# there can be taken between the pick and the bind).
+port_range() {
+  local low _
+  read -r low _ < /proc/sys/net/ipv4/ip_local_port_range
+  if [ "$low" -gt 12000 ]; then echo "10000-$((low - 1))"; else echo 20000-60000; fi
+}
 free_port() {
   local p
-  for p in $(shuf -i 20000-60000 -n 100); do
+  for p in $(shuf -i "$(port_range)" -n 100); do
     ss -Hltn "sport = :$p" | grep -q . || { echo "$p"; return 0; }
   done
   return 1

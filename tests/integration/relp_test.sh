@@ -83,8 +83,12 @@ start_hokand "$config"
 last=-1; same=0
 for i in $(seq 1 150); do
   now=$(hctl query --purpose test --count --category web 2>/dev/null || echo 0)
-  [ "$now" -ge 3000 ] && [ "$(distinct_orders)" -ge 3000 ] && break
-  if [ "$now" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 15 ] && break; else same=0; last=$now; fi
+  if [ "$now" = "$last" ]; then
+    same=$((same + 1)); [ "$same" -ge 15 ] && break
+  else
+    same=0; last=$now
+    [ "$now" -ge 3000 ] && [ "$(distinct_orders)" -ge 3000 ] && break
+  fi
   sleep 0.2
 done
 # The order numbers of the frames hokand answered 200 OK, from the tap: sessions start

@@ -10,7 +10,7 @@ command -v systemd-socket-activate >/dev/null || { echo "systemd-socket-activate
 
 free_udp_port() {
   local p
-  for p in $(shuf -i 20000-60000 -n 100); do
+  for p in $(shuf -i "$(port_range)" -n 100); do
     ss -Hlun "sport = :$p" | grep -q . || { echo "$p"; return 0; }
   done
   return 1
