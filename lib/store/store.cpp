@@ -570,6 +570,7 @@ Result<void> Store::Impl::make_dirty(Bucket& b) const {
 Result<void> Store::Impl::cut_run(Bucket& b) const {
   std::lock_guard lock(b.index_mutex);
   if (b.run.empty()) return {};
+  held_hits.fetch_sub(b.run.hits(), std::memory_order_relaxed);
   rocksdb::WriteBatch batch;
   b.run.put_into(batch, b.store.index, b.runs);
   rocksdb::WriteOptions wo;
@@ -638,6 +639,13 @@ void Store::Impl::closing(Bucket& b) const {
     } else if (auto r = summarize(b.id, b.store, b.stats, b.path); !r && log) {
       log->warn("{}", r.error().message);
     }
+  }
+  {
+    // What a failed or dropped instance still held is gone with it (its next open
+    // rebuilds the index from the records).
+    std::lock_guard lock(b.index_mutex);
+    held_hits.fetch_sub(b.run.hits(), std::memory_order_relaxed);
+    b.run.clear();
   }
   b.store.close();
   {

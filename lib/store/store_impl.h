@@ -229,6 +229,11 @@ struct Store::Impl {
   bool housekeeping_stop = false;
 
   mutable StoreCounters counters;
+  // Index hits held in memory across all writable buckets (see index_run.h). Past
+  // kHeldHitsBudget runs, a bucket written to cuts its run early, so back-filling many
+  // days at once cannot hold a run's worth of memory for each of them.
+  mutable std::atomic<std::size_t> held_hits{0};
+  std::size_t held_hits_budget() const { return 4 * options.index_run_hits; }
   // A damaged block, posting or record met by a scan: counted, logged, skipped.
   void report_corrupt(const std::string& bucket_path, const Error& error) const;
 

@@ -146,12 +146,15 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     {
       // Lookups see the new records' hits only once the records are there.
       std::lock_guard index_lock(b.index_mutex);
+      held_hits.fetch_add(hits.hits(), std::memory_order_relaxed);
       b.run.append(hits);
       collected = b.run.hits();
     }
+    const bool pressed = held_hits.load(std::memory_order_relaxed) > held_hits_budget() &&
+                         collected >= options.index_run_hits / 8;
     // The records are written whatever becomes of the run: a run that cannot be
     // written fails the instance, and its next open rebuilds the index from the records.
-    if (collected >= options.index_run_hits)
+    if (collected >= options.index_run_hits || pressed)
       if (auto cut = cut_run(b); !cut)
         if (auto log = spdlog::get("store")) log->warn("{}", cut.error().message);
     b.unflushed.fetch_add(written, std::memory_order_relaxed);
