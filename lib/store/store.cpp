@@ -439,6 +439,7 @@ Result<std::shared_ptr<Bucket>> Store::Impl::open_new(const BucketId& id, Access
   }
   b->owner = this;
   if (tidy) {
+    if (auto cut = cut_run(*b); !cut) return std::unexpected(cut.error());
     rocksdb::FlushOptions flush;
     flush.wait = true;
     if (auto f = b->store.db->Flush(flush, {b->store.records, b->store.index}); !f.ok())
@@ -572,6 +573,14 @@ Result<void> Store::Impl::cut_run(Bucket& b) const {
   if (b.run.empty()) return {};
   held_hits.fetch_sub(b.run.hits(), std::memory_order_relaxed);
   rocksdb::WriteBatch batch;
+  if (b.replace_index) {
+    // A rebuilt index (rebuild_index) holds every hit: it takes the place of the runs, and
+    // of the postings of the layout before runs, in one write.
+    batch.DeleteRange(b.store.index, std::string(1, codec::kPostingPrefix),
+                      std::string(1, codec::kPostingPrefix + 1));
+    batch.DeleteRange(b.store.index, std::string(1, kRunPrefix), std::string(1, kRunPrefix + 1));
+    b.runs = 0;
+  }
   b.run.put_into(batch, b.store.index, b.runs);
   rocksdb::WriteOptions wo;
   wo.sync = options.sync == SyncMode::always;
@@ -580,29 +589,22 @@ Result<void> Store::Impl::cut_run(Bucket& b) const {
     return std::unexpected(status_error(s, "write index run " + b.path));
   }
   ++b.runs;
+  b.replace_index = false;
   return {};
 }
 
 Result<void> Store::Impl::rebuild_index(Bucket& b) const {
-  auto& db = *b.store.db;
-  rocksdb::WriteOptions wo;
-  rocksdb::WriteBatch batch;
-  // What was there goes: runs that may miss hits, and postings of the layout before runs.
-  batch.DeleteRange(b.store.index, std::string(1, codec::kPostingPrefix), std::string(1, codec::kPostingPrefix + 1));
-  batch.DeleteRange(b.store.index, std::string(1, kRunPrefix), std::string(1, kRunPrefix + 1));
+  // Into memory only: an open writes nothing (the disk may be full, and a write RocksDB
+  // fails leaves the instance unusable). The runs already there stay readable meanwhile
+  // (lookups drop the hits both give twice); the first cut replaces them.
+  auto runs = count_runs(*b.store.db, b.store.index);
+  if (!runs) return std::unexpected(runs.error());
   std::lock_guard lock(b.index_mutex);
+  held_hits.fetch_sub(b.run.hits(), std::memory_order_relaxed);
   b.run.clear();
-  b.runs = 0;
-  auto write_run = [&]() -> Result<void> {
-    b.run.put_into(batch, b.store.index, b.runs);
-    if (auto s = db.Write(wo, &batch); !s.ok()) return std::unexpected(status_error(s, "rebuild index " + b.path));
-    batch.Clear();
-    ++b.runs;
-    return {};
-  };
+  b.runs = *runs;
   block::Reader reader;
   Event e;
-  std::vector<std::pair<int, uint64_t>> values;
   auto indexed = for_each_block(b.store, [&](std::string_view key, std::string_view value) -> Result<void> {
     // A damaged block is left out (verify reports it); the rest of the day stays findable.
     auto first = codec::decode_block_key(key);
@@ -615,13 +617,11 @@ Result<void> Store::Impl::rebuild_index(Bucket& b) const {
         b.run.add(kFieldOrder[field], (*hash)(v), static_cast<uint32_t>(i));
       });
     }
-    if (b.run.hits() >= options.index_run_hits) return write_run();
     return {};
   });
-  if (!indexed) return indexed;
-  if (!b.run.empty()) return write_run();
-  if (auto s = db.Write(wo, &batch); !s.ok()) return std::unexpected(status_error(s, "rebuild index " + b.path));
-  return {};
+  held_hits.fetch_add(b.run.hits(), std::memory_order_relaxed);
+  b.replace_index = true;
+  return indexed;
 }
 
 void Store::Impl::closing(Bucket& b) const {

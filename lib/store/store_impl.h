@@ -138,6 +138,9 @@ struct Bucket {
   mutable std::mutex index_mutex;
   RunBuilder run;     // under index_mutex
   uint32_t runs = 0;  // under index_mutex
+  // Under index_mutex: `run` was rebuilt from every record, and its cut replaces what
+  // the index family holds.
+  bool replace_index = false;
 };
 
 // ids are reserved in blocks recorded in a small file, so a restart never reuses one
@@ -216,9 +219,10 @@ struct Store::Impl {
   // Writes the hits collected since the last run as the bucket's next run (under its
   // write_mutex). Errors: io (the instance is then failed: its next open rebuilds).
   Result<void> cut_run(Bucket& b) const;
-  // Rewrites a writable bucket's whole index from its records: for a bucket whose last
-  // instance did not close cleanly (the hits it held in memory are gone) and for buckets
-  // written before runs (their postings go). Errors: io, corruption.
+  // Rebuilds a writable bucket's whole index from its records, in memory (its first
+  // cut_run replaces what is on disk): for a bucket whose last instance did not close
+  // cleanly (the hits it held in memory are gone) and for buckets written before runs
+  // (their postings go then). Writes nothing. Errors: io.
   Result<void> rebuild_index(Bucket& b) const;
 
   // Closes writable buckets nobody wrote to for `idle`, flushing and summarising them.
