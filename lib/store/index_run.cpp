@@ -94,7 +94,7 @@ void RunBuilder::add(codec::IndexField field, uint64_t hash, uint32_t ordinal) {
 void RunBuilder::append(RunBuilder& other) {
   const auto offset = static_cast<uint32_t>(blocks_.size());
   blocks_.insert(blocks_.end(), other.blocks_.begin(), other.blocks_.end());
-  hits_.reserve(hits_.size() + other.hits_.size());
+  // No reserve of the exact size: each write appends, and growth must stay geometric.
   for (auto h : other.hits_) {
     h.block += offset;
     hits_.push_back(h);
