@@ -128,7 +128,7 @@ std::string object_prefix(uint64_t id) {
 
 std::string object_chunk_key(uint64_t id, uint32_t chunk) {
   std::string key = object_prefix(id);
-  for (int i = 3; i >= 0; --i) key.push_back(static_cast<char>((chunk >> (8 * i)) & 0xff));
+  bytes::put_u32_be(key, chunk);
   return key;
 }
 

@@ -16,16 +16,6 @@ constexpr char kValues = 'v';
 constexpr std::size_t kRunKeySize = 6;           // 'r' | run | kind
 constexpr std::size_t kChunkKeySize = 6 + 1 + 8;  // ... | field | first hash
 
-void put_u32_be(std::string& out, uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
-}
-
-uint32_t get_u32_be(const char* p) {
-  uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(p[i]);
-  return v;
-}
-
 std::string run_key(uint32_t run, char kind) {
   std::string key(1, kRunPrefix);
   put_u32_be(key, run);
