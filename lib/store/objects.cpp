@@ -73,6 +73,12 @@ class BucketObjectUpload : public ObjectUpload {
     compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
     rocksdb::Slice b(begin), e(end);
     (void)bucket_->store.db->CompactRange(compact, bucket_->store.records, &b, &e);
+    // The flush before that compaction dropped the deleted chunks, so it never said they
+    // left the memtable: they must stop counting against the disk here.
+    auto& unflushed = bucket_->unflushed;
+    uint64_t now = unflushed.load(std::memory_order_relaxed);
+    while (!unflushed.compare_exchange_weak(now, now > unflushed_ ? now - unflushed_ : 0, std::memory_order_relaxed)) {
+    }
   }
   uint64_t id() const override { return id_; }
   uint64_t size() const override { return size_; }
@@ -97,6 +103,7 @@ class BucketObjectUpload : public ObjectUpload {
       return std::unexpected(status_error(s, "write " + bucket_->path));
     }
     ++chunks_;
+    unflushed_ += bytes.size();
     bucket_->unflushed.fetch_add(bytes.size(), std::memory_order_relaxed);
     return {};
   }
@@ -107,6 +114,7 @@ class BucketObjectUpload : public ObjectUpload {
   std::string chunk_;
   uint32_t chunks_ = 0;
   uint64_t size_ = 0;
+  uint64_t unflushed_ = 0;  // chunk bytes this upload added to the bucket's memtable
   bool finished_ = false;
 };
 

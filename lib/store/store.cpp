@@ -282,7 +282,11 @@ class FlushListener : public rocksdb::EventListener {
  public:
   explicit FlushListener(const Store::Impl& impl) : impl_(impl) {}
   void OnFlushCompleted(rocksdb::DB* db, const rocksdb::FlushJobInfo& info) override {
-    impl_.flushed(db->GetName(), info.table_properties.raw_key_size + info.table_properties.raw_value_size);
+    // Object chunks leave the memtable for blob files, which the table's own sizes do
+    // not count: without them every upload would stay "waiting" for good.
+    uint64_t bytes = info.table_properties.raw_key_size + info.table_properties.raw_value_size;
+    for (const auto& blob : info.blob_file_addition_infos) bytes += blob.total_blob_bytes;
+    impl_.flushed(db->GetName(), bytes);
   }
 
  private:
@@ -728,6 +732,10 @@ Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
   if (options.reserve_bytes == 0) return {};
   uint64_t reserve = privileged ? options.reserve_bytes / 2 : options.reserve_bytes;
   auto sp = space_now();
+  // The audit trail does not wait for flushes: what memtables hold is already in their
+  // WAL, on disk. Counting it here could refuse the very record a purge — the one thing
+  // that frees space — must write first, and nothing would ever free it.
+  if (privileged && sp.free >= reserve + bytes) return {};
   if (sp.free >= reserve + sp.pending + bytes) return {};
   if (sp.pending > 0 && sp.free > sp.pending) {
     // Flushing turns the memtables' WAL into compressed tables and frees the WAL: the

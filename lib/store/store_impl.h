@@ -248,9 +248,10 @@ struct Store::Impl {
   uint64_t unflushed_bytes() const;
   // A flush finished in the instance at `path`: `bytes` of its memtables became tables.
   void flushed(const std::string& path, uint64_t bytes) const;
-  // Errors: no_space when `bytes` more would eat into the reserve (half of it for
-  // privileged writes), counting what the memtables will take when they flush — after
-  // flushing them once to turn WAL into compressed tables, when that helps.
+  // Errors: no_space when `bytes` more would eat into the reserve, counting what the
+  // memtables will take when they flush — after flushing them once to turn WAL into
+  // compressed tables, when that helps. Privileged writes may use half the reserve and
+  // do not count the memtables.
   Result<void> check_space(uint64_t bytes, bool privileged) const;
   mutable std::mutex space_mutex;
   mutable Store::Space cached_space;

@@ -392,6 +392,27 @@ TEST_F(StoreTest, SealsEveryWriteAndVerifiesIntactAcrossReopenAndRewrite) {
   EXPECT_NE((*checks)[0].head, head);
 }
 
+// What the store counts as still to be flushed is held against the disk reserve: an
+// object whose chunks went to blob files must stop counting once they are there, or
+// every upload leaves a phantom that a full disk never gets back.
+TEST_F(StoreTest, AnObjectOnDiskNoLongerCountsAsWaitingToBeFlushed) {
+  StoreOptions options{dir_.string(), core::TimeZone::utc(), SyncMode::batch};
+  options.object_categories = {"cctv"};
+  auto store = Store::open(options);
+  ASSERT_TRUE(store) << store.error().message;
+  Event meta = event(kNov20 + 10, "cctv", "cam", "", "door.ts");
+  const std::string megabyte(1 << 20, 'x');
+  auto finished = (*store)->begin_object(meta);
+  ASSERT_TRUE(finished) << finished.error().message;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*finished)->append(megabyte));
+  ASSERT_TRUE((*finished)->finish());
+  auto aborted = (*store)->begin_object(meta);
+  ASSERT_TRUE(aborted) << aborted.error().message;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*aborted)->append(megabyte));
+  (*aborted)->abort();
+  EXPECT_LT((*store)->space().pending, 64u << 10);
+}
+
 // A state directory of layout 2 (postings, values of versions 1 and 2) is read and taken
 // over; one of a layout this hokand does not know is refused, naming both.
 TEST(StoreLayout, TakesOverLayoutTwoAndRefusesOthers) {
