@@ -76,7 +76,11 @@ bool Auditor::record(const Entry& entry) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   // Urgent: ahead of ingest, and allowed into half of the disk reserve, so a purge that
   // frees a full disk can still be audited first.
-  while (!writer_.try_submit(batch, [done](bool ok) { done->set_value(ok); }, ingest::Writer::Priority::urgent)) {
+  // An outcome only follows its intent, which is durable already: it waits until it is
+  // written and readable, and the writer's next batch sync (a few ms) makes it durable —
+  // one fsync per request instead of two.
+  auto wait = entry.phase == Phase::outcome ? ingest::Writer::Wait::written : ingest::Writer::Wait::synced;
+  while (!writer_.try_submit(batch, [done](bool ok) { done->set_value(ok); }, ingest::Writer::Priority::urgent, wait)) {
     if (std::chrono::steady_clock::now() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }

@@ -3,8 +3,9 @@
 // and what came of it. A read writes two records: its intent, durable before the first
 // byte of an answer leaves the daemon, and its outcome (how many records, completed or
 // cut short) once it ends; a refusal writes one, with the reason. Both records of one
-// request carry the same request number. Records go through the ordinary writer and are
-// durable before record() returns; nothing but the audit retention ever removes them.
+// request carry the same request number. Records go through the ordinary writer: an
+// intent or a refusal is durable before record() returns, an outcome readable (durable
+// within the writer's batch interval); nothing but the audit retention removes them.
 // Thread-safety: record() is safe from any thread.
 #pragma once
 

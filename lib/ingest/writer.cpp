@@ -47,13 +47,14 @@ Writer::Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued
 
 Writer::~Writer() { stop(); }
 
-bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable, Priority priority) {
+bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable, Priority priority,
+                        Wait wait) {
   if (events.empty() && !on_durable) return true;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return false;
     if (priority == Priority::urgent) {
-      urgent_.push_back(Item{std::move(events), std::move(on_durable)});
+      urgent_.push_back(Item{std::move(events), std::move(on_durable), wait});
     } else {
       if (refusing_) return false;
       if (queued_events_ > 0 && queued_events_ + events.size() > max_queued_) return false;
@@ -226,10 +227,10 @@ void Writer::run() {
     // The audit trail first: a purge that frees space waits on its intent record.
     if (!urgent.empty()) {
       batch.clear();
-      Acks acks;
+      Acks acks, when_written;
       for (auto& item : urgent) {
         std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
-        if (item.on_durable) acks.push_back(std::move(item.on_durable));
+        if (item.on_durable) (item.wait == Wait::written ? when_written : acks).push_back(std::move(item.on_durable));
       }
       bool in = false;
       for (int tries = 0; tries < kUrgentAttempts && !in; ++tries) {
@@ -245,6 +246,7 @@ void Writer::run() {
         for (auto& ack : acks) ack(false);
         acks.clear();
       }
+      for (auto& ack : when_written) ack(in);
       wrote = true;
       std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
     }

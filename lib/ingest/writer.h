@@ -59,6 +59,10 @@ struct WriterCounters {
 class Writer {
  public:
   enum class Priority { normal, urgent };
+  // When `on_durable` runs: once the batch is synced under the sync mode, or as soon as
+  // it is written (readable, in the WAL) with the sync to follow within the batch
+  // interval — for a record whose loss in a crash costs less than an fsync per request.
+  enum class Wait { synced, written };
 
   // `max_queued` bounds the events waiting for the writer thread.
   Writer(store::Store& store, store::SyncMode sync, std::size_t max_queued = 200'000);
@@ -67,9 +71,9 @@ class Writer {
   // Queues a batch; returns false (leaving `events` untouched) when the queue is full or
   // the store refuses writes now. `on_durable`, when given, runs on the writer thread
   // once the batch is durable under the sync mode (for acknowledging protocols), with
-  // false when it could not be written.
+  // false when it could not be written. Urgent batches may wait only until `written`.
   bool try_submit(std::vector<store::Event>& events, std::function<void(bool)> on_durable = {},
-                  Priority priority = Priority::normal);
+                  Priority priority = Priority::normal, Wait wait = Wait::synced);
 
   // Writes everything queued, syncs and stops the thread. Idempotent. A batch the store
   // still refuses is given up on then, with a log line that counts it.
@@ -95,6 +99,7 @@ class Writer {
   struct Item {
     std::vector<store::Event> events;
     std::function<void(bool)> on_durable;
+    Wait wait = Wait::synced;
   };
   using Acks = std::vector<std::function<void(bool)>>;
   void run();

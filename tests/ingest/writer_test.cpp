@@ -1,0 +1,67 @@
+#include "ingest/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <future>
+#include <random>
+
+namespace hokan::ingest {
+namespace {
+namespace fs = std::filesystem;
+
+class WriterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("hokan-writer-test-" + std::to_string(std::random_device{}()));
+    auto s = store::Store::open({dir_.string(), core::TimeZone::utc(), store::SyncMode::batch});
+    ASSERT_TRUE(s) << s.error().message;
+    store_ = std::move(*s);
+  }
+  void TearDown() override {
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+  static store::Event audit_like(const std::string& message) {
+    store::Event e;
+    e.time_us = e.received_us = 1763596800'000'000;
+    e.category = "audit";
+    e.host = "h";
+    e.message = message;
+    return e;
+  }
+  // Submits one urgent record and returns what its callback was told, after checking
+  // that the record could already be read when it was told.
+  bool submit_and_read(Writer& writer, const std::string& message, Writer::Wait wait) {
+    std::promise<bool> told;
+    auto future = told.get_future();
+    std::vector<store::Event> batch{audit_like(message)};
+    EXPECT_TRUE(writer.try_submit(
+        batch,
+        [&](bool ok) {
+          bool readable = false;
+          store::ScanQuery q;
+          (void)store_->scan(q, [&](store::Event& e) {
+            readable = readable || e.message == message;
+            return true;
+          });
+          told.set_value(ok && readable);
+        },
+        Writer::Priority::urgent, wait));
+    return future.get();
+  }
+  fs::path dir_;
+  std::unique_ptr<store::Store> store_;
+};
+
+// An audit outcome waits only until it is written: it must be readable by then, like an
+// intent that waits for its sync.
+TEST_F(WriterTest, AnUrgentRecordIsReadableWhenItsWaiterIsTold) {
+  Writer writer(*store_, store::SyncMode::batch);
+  EXPECT_TRUE(submit_and_read(writer, "intent-one", Writer::Wait::synced));
+  EXPECT_TRUE(submit_and_read(writer, "outcome-one", Writer::Wait::written));
+  writer.stop();
+}
+
+}  // namespace
+}  // namespace hokan::ingest
