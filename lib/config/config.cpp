@@ -3,6 +3,7 @@
 #include "config/config.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <re2/re2.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <cstdio>
+#include <optional>
+#include <sstream>
 #include <set>
 
 #include "syslog/parser.h"
@@ -300,7 +304,7 @@ class Loader {
   void read_root(const toml::table& root, Config& c) {
     check_keys(root, "",
                {"default_category", "daemon", "listen", "storage", "purge", "ledger", "audit",
-                "category", "role", "extract", "sender"});
+                "category", "role", "extract", "sender", "remote"});
     if (auto s = string_at(root, "", "default_category")) c.default_category = *s;
     const toml::table* daemon = table_at(root, "", "daemon", "a table ([daemon])");
     if (daemon) read_daemon(*daemon, c);
@@ -324,6 +328,7 @@ class Loader {
           if (auto p = period_of(*n, join(name, "retention"))) *period = *p;
       }
     }
+    if (auto t = table_at(root, "", "remote", "a table ([remote])")) read_remote(*t, c);
     read_array_of_tables(root, "category", [&](const toml::table& t, const std::string& path) {
       read_category(t, path, c);
     });
@@ -337,6 +342,81 @@ class Loader {
       read_sender(t, path, c);
     });
     check_references(root, c);
+  }
+
+  void read_remote(const toml::table& t, Config& c) {
+    check_keys(t, "remote", {"endpoint", "region", "bucket_prefix", "credentials_file", "ca", "keep_local", "categories"});
+    auto& r = c.remote;
+    r.enabled = true;
+    if (auto s = required_string(t, "remote", "endpoint")) {
+      if (!s->starts_with("http://") && !s->starts_with("https://"))
+        error(*t.get("endpoint"), "remote.endpoint", "expected \"http://host:port\" or \"https://host:port\", got \"" + *s + "\"");
+      r.endpoint = *s;
+      while (r.endpoint.ends_with('/')) r.endpoint.pop_back();
+    }
+    if (auto s = string_at(t, "remote", "region")) r.region = *s;
+    if (auto s = string_at(t, "remote", "bucket_prefix")) {
+      // S3 bucket names: 3 to 63 of a-z 0-9 - and the suffix hokan adds takes up to 40.
+      bool ok = !s->empty() && s->size() <= 20 && std::all_of(s->begin(), s->end(), [](char ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-';
+      }) && (*s)[0] != '-';
+      if (!ok)
+        error(*t.get("bucket_prefix"), "remote.bucket_prefix",
+              "expected 1 to 20 of a-z 0-9 - (not starting with -), got \"" + *s + "\"");
+      r.bucket_prefix = *s;
+    }
+    if (auto s = string_at(t, "remote", "ca")) {
+      if (!std::ifstream(*s).good()) error(*t.get("ca"), "remote.ca", "cannot read \"" + *s + "\"");
+      r.ca = *s;
+    }
+    if (const toml::node* n = t.get("keep_local")) {
+      if (auto s = n->as_string(); !s)
+        wrong_type(*n, "remote.keep_local", "a duration such as \"1d\"");
+      else if (auto seconds = parse_duration_seconds(s->get()); !seconds)
+        error(*n, "remote.keep_local", seconds.error().message);
+      else
+        r.keep_local_seconds = *seconds;
+    }
+    if (auto s = required_string(t, "remote", "credentials_file")) {
+      r.credentials_file = *s;
+      if (auto problem = read_credentials(*s, r)) error(*t.get("credentials_file"), "remote.credentials_file", *problem);
+    }
+    read_strings(t, "remote", "categories", [&](const std::string& v, const toml::node& n, const std::string& key) {
+      r.categories.push_back(v);
+      remote_categories_.push_back({v, n.source().begin, key});
+    });
+  }
+
+  // The S3 keys: a TOML file only its owner may read, since they can write (though never
+  // destroy early) every remote object. What is wrong, or nothing.
+  static std::optional<std::string> read_credentials(const std::string& file, Config::Remote& r) {
+    struct stat st {};
+    if (::stat(file.c_str(), &st) != 0) return "cannot read \"" + file + "\": " + std::strerror(errno);
+    if ((st.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return "\"" + file + "\" is mode " + mode + ": it holds the S3 secret and must be 0600 (chmod 600)";
+    }
+    toml::table creds;
+    try {
+      std::ifstream in(file);
+      std::stringstream text;
+      text << in.rdbuf();
+      creds = toml::parse(text.str(), file);
+    } catch (const toml::parse_error& e) {
+      return "\"" + file + "\" line " + std::to_string(e.source().begin.line) + ": " + std::string(e.description());
+    } catch (const std::exception& e) {
+      return "cannot read \"" + file + "\": " + e.what();
+    }
+    for (auto& [key, node] : creds)
+      if (key != "access_key" && key != "secret_key") return "\"" + file + "\": unknown key \"" + std::string(key.str()) + "\"";
+    auto access = creds["access_key"].value<std::string>();
+    auto secret = creds["secret_key"].value<std::string>();
+    if (!access || access->empty()) return "\"" + file + "\": access_key missing (a string)";
+    if (!secret || secret->empty()) return "\"" + file + "\": secret_key missing (a string)";
+    r.access_key = *access;
+    r.secret_key = *secret;
+    return std::nullopt;
   }
 
   void read_daemon(const toml::table& t, Config& c) {
@@ -845,12 +925,20 @@ class Loader {
       else if (cat->kind != Category::Kind::object)
         error(r.at, r.key, "\"" + r.name + "\" is an event category; senders upload objects");
     }
+    for (const auto& r : remote_categories_) {
+      const Category* cat = c.find_category(r.name);
+      if (!cat)
+        error(r.at, r.key, "no category named \"" + r.name + "\"");
+      else if (cat->kind != Category::Kind::object)
+        error(r.at, r.key, "\"" + r.name + "\" is an event category; only objects go remote");
+    }
   }
 
   std::string source_;
   std::vector<Problem> problems_;
   std::vector<Reference> role_categories_;
   std::vector<Reference> sender_categories_;
+  std::vector<Reference> remote_categories_;
 };
 
 }  // namespace

@@ -162,6 +162,20 @@ struct Config {
     Period retention{3, Period::Unit::years, "3y"};
   } audit;
 
+  // [remote]: object categories shipped to an S3-compatible store (Ceph RGW), encrypted
+  // by hokan with a key per bucket. Absent: everything stays local.
+  struct Remote {
+    bool enabled = false;
+    std::string endpoint;  // "http://host:port" or "https://host:port"
+    std::string region = "default";
+    std::string bucket_prefix = "hokan-";
+    std::string credentials_file;  // TOML, mode 0600: access_key, secret_key
+    std::string access_key, secret_key;  // read from credentials_file
+    std::string ca;                      // CA bundle for an https endpoint; empty: the system's
+    int64_t keep_local_seconds = 86400;  // local copy kept this long after a verified upload
+    std::vector<std::string> categories;
+  } remote;
+
   std::string default_category = "operation";
   std::vector<Category> categories;
   std::vector<Role> roles;

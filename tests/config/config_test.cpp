@@ -1,6 +1,7 @@
 #include "config/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -630,6 +631,70 @@ TEST(ConfigValues, ChecksListenAddresses) {
                    "[x]:1", "::1:514", "example.com:514", "127.0.0.1:-1"})
     EXPECT_FALSE(check_address(bad)) << bad;
 }
+
+// --- [remote] -------------------------------------------------------------------------
+
+namespace remote_section {
+
+std::string credentials(const std::string& text, mode_t mode) {
+  std::string path = "/tmp/hokan-remote-creds-" + std::to_string(std::random_device{}()) + ".toml";
+  std::ofstream(path) << text;
+  ::chmod(path.c_str(), mode);
+  return path;
+}
+
+std::string config_with(const std::string& creds, const std::string& categories = "[\"cctv\"]") {
+  return "[remote]\nendpoint = \"http://127.0.0.1:7480\"\ncredentials_file = \"" + creds +
+         "\"\nkeep_local = \"2h\"\ncategories = " + categories +
+         "\n[[category]]\nname = \"cctv\"\nkind = \"object\"\nretention = \"30d\"\n"
+         "[[category]]\nname = \"access\"\nretention = \"1y\"\n";
+}
+
+TEST(ConfigRemote, ReadsTheStoreTheKeysAndTheCategories) {
+  auto creds = credentials("access_key = \"AK\"\nsecret_key = \"SK\"\n", 0600);
+  auto c = loaded(config_with(creds));
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->remote.enabled);
+  EXPECT_EQ(c->remote.endpoint, "http://127.0.0.1:7480");
+  EXPECT_EQ(c->remote.access_key, "AK");
+  EXPECT_EQ(c->remote.secret_key, "SK");
+  EXPECT_EQ(c->remote.keep_local_seconds, 7200);
+  EXPECT_EQ(c->remote.categories, Errors{"cctv"});
+  EXPECT_EQ(c->remote.bucket_prefix, "hokan-");
+  ::unlink(creds.c_str());
+  EXPECT_FALSE(loaded("")->remote.enabled);
+}
+
+TEST(ConfigRemote, RefusesCredentialsOthersCanReadNamingTheFileAndMode) {
+  auto creds = credentials("access_key = \"AK\"\nsecret_key = \"SK\"\n", 0644);
+  auto e = errors_of(config_with(creds));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("remote.credentials_file"), std::string::npos) << e[0];
+  EXPECT_NE(e[0].find("mode 0644"), std::string::npos) << e[0];
+  EXPECT_NE(e[0].find("0600"), std::string::npos) << e[0];
+  ::unlink(creds.c_str());
+}
+
+TEST(ConfigRemote, RefusesMissingKeysEventCategoriesAndBadEndpoints) {
+  auto creds = credentials("access_key = \"AK\"\n", 0600);
+  auto e = errors_of(config_with(creds));
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("secret_key missing"), std::string::npos) << e[0];
+  ::unlink(creds.c_str());
+  creds = credentials("access_key = \"AK\"\nsecret_key = \"SK\"\n", 0600);
+  e = errors_of(config_with(creds, "[\"access\", \"nothing\"]"));
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_NE(e[0].find("remote.categories[0]: \"access\" is an event category"), std::string::npos) << e[0];
+  EXPECT_NE(e[1].find("no category named \"nothing\""), std::string::npos) << e[1];
+  std::string bad = config_with(creds);
+  bad.replace(bad.find("http://"), 7, "ftp://");
+  e = errors_of(bad);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_NE(e[0].find("remote.endpoint"), std::string::npos) << e[0];
+  ::unlink(creds.c_str());
+}
+
+}  // namespace remote_section
 
 }  // namespace
 }  // namespace hokan::config
