@@ -32,6 +32,9 @@ struct ServiceContext {
   // The retention lane of a new record (for audit records).
   std::function<std::string(const store::Event&)> lane_for;
   uid_t daemon_uid = 0;
+  // Reads an object whose bytes left this machine for the remote store; unset without
+  // [remote]. Errors: not_found when it was never shipped.
+  std::function<Result<void>(const store::Event&, const std::function<bool(std::string_view)>&)> read_remote;
 };
 
 class Service {

@@ -507,6 +507,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
         // 503 with the reason while the writer cannot store what it is sent.
         auto trouble = ctx.trouble ? ctx.trouble() : std::nullopt;
         std::string body = trouble ? *trouble + "\n" : "ok\n", type = kText;
+        if (auto remote = ctx.remote_state ? ctx.remote_state() : std::nullopt) body += *remote + "\n";
         auto status = trouble ? http::status::service_unavailable : http::status::ok;
         co_await respond<http::string_body>(stream, status, std::move(body), type, version, keep_alive);
       } else if (target == "/metrics" && req.method() == http::verb::get) {

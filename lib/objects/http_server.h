@@ -57,6 +57,9 @@ struct HttpContext {
   uint64_t upload_min_rate = 16 * 1024;  // bytes/s on average after a 10 s grace; 0: none
   // Why nothing can be stored now (a full disk), for /healthz; nothing when all is well.
   std::function<std::optional<std::string>()> trouble;
+  // A line about the remote store's backlog for /healthz, or nothing: a slow or absent
+  // remote is reported, not a reason for 503 (the local store is the spool).
+  std::function<std::optional<std::string>()> remote_state;
   ingest::InheritedSockets* inherited = nullptr;  // socket activation: taken instead of binding
   // Writes the audit records of refused DELETEs; none: they are only answered and logged.
   audit::Auditor* auditor = nullptr;

@@ -324,6 +324,10 @@ Result<std::optional<ObjectHead>> S3Client::head_object(const std::string& bucke
   ObjectHead head;
   if (auto it = response->headers.find("content-length"); it != response->headers.end())
     head.size = std::strtoull(it->second.c_str(), nullptr, 10);
+  if (auto it = response->headers.find("etag"); it != response->headers.end()) {
+    head.etag = it->second;
+    std::erase(head.etag, '"');
+  }
   for (const auto& [name, value] : response->headers)
     if (name.starts_with("x-amz-meta-")) head.meta[name.substr(11)] = value;
   return std::optional<ObjectHead>{std::move(head)};

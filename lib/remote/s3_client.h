@@ -43,6 +43,7 @@ struct ObjectVersion {
 
 struct ObjectHead {
   uint64_t size = 0;
+  std::string etag;  // without quotes
   std::map<std::string, std::string> meta;  // x-amz-meta-*, names in lower case
 };
 

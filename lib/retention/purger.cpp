@@ -96,13 +96,19 @@ bool Purger::holds_may_keep(const std::string& category, int64_t from_us, int64_
 std::string Purger::pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
                                     const store::BucketStats& d, const std::string& reason, const std::string& by,
                                     const std::string& rule, uint64_t held_back,
-                                    const std::map<std::string, uint64_t>& holds) const {
+                                    const std::map<std::string, uint64_t>& holds,
+                                    const RemoteDestruction& remote) const {
   json names = json::array();
   for (const auto& [name, count] : holds) names.push_back(name);
-  return json{{"purge", purge_id}, {"time_us", now_us},  {"category", category}, {"from_us", d.min_time_us},
-              {"until_us", d.max_time_us}, {"records", d.records}, {"bytes", d.bytes}, {"reason", reason},
-              {"by", by},           {"rule", rule},       {"held_back", held_back}, {"holds", names}}
-      .dump();
+  json receipt{{"purge", purge_id}, {"time_us", now_us},  {"category", category}, {"from_us", d.min_time_us},
+               {"until_us", d.max_time_us}, {"records", d.records}, {"bytes", d.bytes}, {"reason", reason},
+               {"by", by},           {"rule", rule},       {"held_back", held_back}, {"holds", names}};
+  if (remote.applies) {
+    receipt["remote_bucket"] = remote.bucket;
+    receipt["remote_versions_deleted"] = remote.versions_deleted;
+    receipt["key_destroyed"] = remote.key_destroyed;
+  }
+  return receipt.dump();
 }
 
 Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& reason, const std::string& by,
@@ -129,9 +135,18 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
     bool held = holds_may_keep(bucket.category, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
     if (now >= *expiry.latest && !held) {
       if (!dry_run) {
+        RemoteDestruction remote;
+        if (remote_bucket_) {
+          auto destroyed = remote_bucket_(bucket);
+          if (!destroyed) {
+            report.problems.push_back(bucket.path + ": remote copies: " + destroyed.error().message);
+            continue;
+          }
+          remote = *destroyed;
+        }
         auto names = object_names_in(bucket, day_start(zone, bucket, 0), day_start(zone, bucket, 1));
         auto dropped = store_.drop_bucket(
-            bucket, pending_receipt(purge_id, now, bucket.category, *stats, reason, by, expiry.rule, 0, {}));
+            bucket, pending_receipt(purge_id, now, bucket.category, *stats, reason, by, expiry.rule, 0, {}, remote));
         if (!dropped) {
           report.problems.push_back(bucket.path + ": " + dropped.error().message);
           continue;
@@ -143,15 +158,28 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
     }
     HoldTally tally;
     std::vector<std::string> destroyed_names;
+    std::vector<store::Event> destroyed_objects;
     auto keep = [&](const store::Event& e) {
       auto at = policy->record_expiry(bucket, e);
       bool kept = !at || now < *at || tally.keeps(*holds_, e);
-      if (!kept && e.is_object()) destroyed_names.push_back(e.message);
+      if (!kept && e.is_object()) {
+        destroyed_names.push_back(e.message);
+        destroyed_objects.push_back(e);
+      }
       return kept;
     };
+    // The remote copies of the objects that go: deleted when the receipt is made, that
+    // is after the local rewrite and before the receipt says what went.
+    std::optional<std::string> remote_problem;
     auto receipt = [&](const store::RewriteStats& r) {
+      RemoteDestruction remote;
+      if (remote_objects_ && !dry_run && !destroyed_objects.empty()) {
+        auto deleted = remote_objects_(bucket, destroyed_objects);
+        if (deleted) remote = *deleted;
+        else remote_problem = deleted.error().message;
+      }
       return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, tally.held_back,
-                             tally.by_hold);
+                             tally.by_hold, remote);
     };
     auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, dry_run);
     if (!rewritten) {
@@ -159,6 +187,7 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
       continue;
     }
     if (!dry_run) free_names(bucket.category, destroyed_names);
+    if (remote_problem) report.problems.push_back(bucket.path + ": remote copies: " + *remote_problem);
     add(summary, rewritten->destroyed);
     summary.held_back += tally.held_back;
     for (const auto& [name, count] : tally.by_hold) summary.holds.insert(name);
@@ -229,6 +258,9 @@ Result<void> Purger::settle() {
     CategoryPurge c;
     int64_t time_us = 0;
     std::string reason, by;
+    bool remote = false;
+    uint64_t remote_versions = 0, keys_destroyed = 0;
+    std::set<std::string> remote_buckets;
   };
   std::map<std::pair<std::string, std::string>, Sum> sums;
   std::vector<std::string> keys;
@@ -246,13 +278,19 @@ Result<void> Purger::settle() {
     s.c.held_back += j.value("held_back", uint64_t{0});
     s.c.rules.insert(j.value("rule", ""));
     for (const auto& n : j.value("holds", std::vector<std::string>{})) s.c.holds.insert(n);
+    if (j.contains("remote_bucket")) {
+      s.remote = true;
+      s.remote_buckets.insert(j.value("remote_bucket", ""));
+      s.remote_versions += j.value("remote_versions_deleted", uint64_t{0});
+      s.keys_destroyed += j.value("key_destroyed", false) ? 1 : 0;
+    }
   }
   std::vector<std::string> receipts;
   int64_t latest = 0;
   for (const auto& [key, s] : sums) {
     if (s.c.records == 0) continue;
     latest = std::max(latest, s.time_us);
-    receipts.push_back(json{{"time", core::format_rfc3339(s.time_us, zone)},
+    json receipt{{"time", core::format_rfc3339(s.time_us, zone)},
                             {"category", s.c.category},
                             {"from", core::format_rfc3339(s.c.from_us, zone)},
                             {"until", core::format_rfc3339(s.c.until_us, zone)},
@@ -262,8 +300,15 @@ Result<void> Purger::settle() {
                             {"by", s.by},
                             {"rule", std::vector<std::string>(s.c.rules.begin(), s.c.rules.end())},
                             {"held_back", {{"count", s.c.held_back},
-                                           {"holds", std::vector<std::string>(s.c.holds.begin(), s.c.holds.end())}}}}
-                           .dump());
+                                           {"holds", std::vector<std::string>(s.c.holds.begin(), s.c.holds.end())}}}};
+    if (s.remote) {
+      // Remote copies: every version deleted, and the data keys destroyed (crypto-
+      // shredding: what the store keeps until its garbage collection is unreadable).
+      receipt["remote_buckets"] = std::vector<std::string>(s.remote_buckets.begin(), s.remote_buckets.end());
+      receipt["remote_versions_deleted"] = s.remote_versions;
+      receipt["key_destroyed"] = s.keys_destroyed;
+    }
+    receipts.push_back(receipt.dump());
   }
   return meta_->settle(latest ? latest : core::now_us(), receipts, keys);
 }

@@ -43,6 +43,14 @@ struct PurgeReport {
   std::vector<std::string> problems;      // buckets left for the next run, and why
 };
 
+// What destroying the remote copies of one bucket (or of some objects in it) did.
+struct RemoteDestruction {
+  bool applies = false;  // the category goes remote
+  std::string bucket;
+  uint64_t versions_deleted = 0;
+  bool key_destroyed = false;
+};
+
 struct PurgeCounters {
   std::atomic<uint64_t> runs{0}, destroyed{0}, erasures{0}, erased{0};
 };
@@ -68,6 +76,18 @@ class Purger {
                                           const std::vector<std::string>& categories, const std::string& by,
                                           const std::string& rule);
 
+  // For categories kept in a remote store (remote/shipper.h): `bucket` destroys the
+  // remote bucket of a local one about to be dropped — before it is, so a failure leaves
+  // both for the next run; `objects` deletes the remote copies of objects a rewrite
+  // destroys. What they did goes into the receipts. Set before any run.
+  using RemoteBucketDestroy = std::function<Result<RemoteDestruction>(const store::BucketInfo&)>;
+  using RemoteObjectsDestroy =
+      std::function<Result<RemoteDestruction>(const store::BucketInfo&, const std::vector<store::Event>&)>;
+  void set_remote(RemoteBucketDestroy bucket, RemoteObjectsDestroy objects) {
+    remote_bucket_ = std::move(bucket);
+    remote_objects_ = std::move(objects);
+  }
+
   // Turns receipts of destructions that happened (also before a crash) into ledger
   // receipts, one per purge and category.
   [[nodiscard]] Result<void> settle();
@@ -90,7 +110,8 @@ class Purger {
   std::string pending_receipt(const std::string& purge_id, int64_t now_us, const std::string& category,
                               const store::BucketStats& destroyed, const std::string& reason, const std::string& by,
                               const std::string& rule, uint64_t held_back,
-                              const std::map<std::string, uint64_t>& holds) const;
+                              const std::map<std::string, uint64_t>& holds,
+                              const RemoteDestruction& remote = {}) const;
   store::Store& store_;
   std::shared_ptr<store::MetaStore> meta_;
   PolicySource policy_;
@@ -103,6 +124,8 @@ class Purger {
   std::thread schedule_thread_;
   std::function<void(const PurgeReport&)> on_scheduled_;
   PurgeCounters counters_;
+  RemoteBucketDestroy remote_bucket_;
+  RemoteObjectsDestroy remote_objects_;
 };
 
 }  // namespace hokan::retention

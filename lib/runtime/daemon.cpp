@@ -28,6 +28,7 @@
 #include "retention/holds.h"
 #include "retention/period.h"
 #include "retention/policy.h"
+#include "remote/shipper.h"
 #include "retention/purger.h"
 #include "store/meta.h"
 #include "store/object_names.h"
@@ -39,7 +40,7 @@ namespace asio = boost::asio;
 
 void setup_logging(const std::string& level) {
   auto sink = make_log_sink();
-  for (const char* name : {"daemon", "ingest", "store", "api", "retention"}) {
+  for (const char* name : {"daemon", "ingest", "store", "api", "retention", "remote"}) {
     if (spdlog::get(name)) continue;
     auto logger = std::make_shared<spdlog::logger>(name, sink);
     logger->set_level(spdlog::level::from_str(level));
@@ -175,6 +176,36 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   policies.set(std::make_shared<const retention::Policy>(config, cases));
   auto names = std::make_shared<store::ObjectNames>(meta_store, [&store](std::string_view v) { return store.keyed_hash(v); });
   retention::Purger purger(store, meta_store, [&policies] { return policies.get(); }, holds, names);
+  // [remote]: footage beyond this machine. Its purges destroy the remote copies first.
+  std::unique_ptr<remote::Shipper> shipper;
+  if (config->remote.enabled) {
+    auto opened = remote::Shipper::open(config->remote, config->daemon.state_dir, store, meta_store,
+                                        [&policies] { return policies.get(); });
+    if (!opened) {
+      log->critical("remote tier: {}", opened.error().message);
+      return 1;
+    }
+    shipper = std::move(*opened);
+    auto* s = shipper.get();
+    auto as_receipt = [](const remote::RemoteDestroyed& d) {
+      return retention::RemoteDestruction{true, d.bucket, d.versions_deleted, d.key_destroyed};
+    };
+    purger.set_remote(
+        [s, as_receipt](const store::BucketInfo& b) -> Result<retention::RemoteDestruction> {
+          if (!s->ships(b.category)) return retention::RemoteDestruction{};
+          auto d = s->destroy_bucket(b);
+          if (!d) return std::unexpected(d.error());
+          return as_receipt(*d);
+        },
+        [s, as_receipt](const store::BucketInfo& b, const std::vector<store::Event>& objects)
+            -> Result<retention::RemoteDestruction> {
+          if (!s->ships(b.category)) return retention::RemoteDestruction{};
+          auto d = s->destroy_objects(b, objects);
+          if (!d) return std::unexpected(d.error());
+          return as_receipt(*d);
+        });
+    log->info("remote tier: {} for {}", config->remote.endpoint, fmt::join(config->remote.categories, ", "));
+  }
   // Finish what a crash interrupted: receipts of destructions that happened, then the
   // purge itself (whatever has expired meanwhile).
   if (auto settled = purger.settle(); !settled) log->error("settling receipts: {}", settled.error().message);
@@ -182,6 +213,10 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     log->error("start-up purge: {}", caught_up.error().message);
   ingest::Writer writer(store, sync_mode(config->storage.sync));
   writer.add_observer(case_observer(*cases, policies));
+  if (shipper) {
+    writer.add_observer([s = shipper.get()](const std::vector<store::Event>& batch) { s->notice(batch); });
+    shipper->start();
+  }
   auto builder = make_builder(config, policies.get());
   if (!builder) {
     log->critical("{}", builder.error().message);
@@ -196,6 +231,11 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   api::ServiceContext service_context{config, &store, &writer, meta_store, cases, holds, &purger};
   service_context.lane_for = [&policies](const store::Event& e) { return policies.get()->lane_for(e); };
   service_context.daemon_uid = ::getuid();
+  if (shipper)
+    service_context.read_remote = [s = shipper.get()](const store::Event& e,
+                                                      const std::function<bool(std::string_view)>& sink) {
+      return s->read(e, sink);
+    };
   api::Service service(std::move(service_context));
   purger.on_scheduled_run([&service](const retention::PurgeReport& report) {
     uint64_t destroyed = 0;
@@ -225,6 +265,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   MetricSources metric_sources{listeners->get(), &(*listeners)->counters(), &writer.counters(), &purger.counters(),
                                holds.get(),     nullptr,                     &store.counters(),
                                [&store] { return store.space(); }};
+  metric_sources.shipper = shipper.get();
   if (!config->listen.http.empty()) {
     objects::HttpContext http_context;
     http_context.config = [&live_config] { return live_config; };
@@ -235,6 +276,15 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     http_context.names = names;
     http_context.metrics = [&metric_sources] { return render_metrics(metric_sources); };
     http_context.trouble = [&writer] { return writer.trouble(); };
+    if (shipper)
+      http_context.remote_state = [s = shipper.get()]() -> std::optional<std::string> {
+        auto shipping = s->status();
+        if (shipping.backlog_objects == 0 && shipping.trouble.empty()) return std::nullopt;
+        std::string line = "remote: " + std::to_string(shipping.backlog_objects) + " objects (" +
+                           std::to_string(shipping.backlog_bytes) + " bytes) wait here to be shipped";
+        if (!shipping.trouble.empty()) line += "; last error: " + shipping.trouble;
+        return line;
+      };
     http_context.max_connections = descriptors.connections;
     http_context.upload_min_rate = config->listen.upload_min_rate;
     http_context.inherited = &inherited;
@@ -319,6 +369,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   service.shutdown();
   (*control)->stop();
   purger.stop_schedule();
+  if (shipper) shipper->stop();
   writer.stop();
   log->info("stopped: {} events written", writer.counters().written.load());
   return 0;

@@ -1,5 +1,7 @@
 #include "runtime/metrics.h"
 
+#include "remote/shipper.h"
+
 #include <cstdio>
 
 namespace hokan::runtime {
@@ -107,6 +109,23 @@ std::string render_metrics(const MetricSources& s) {
     sample(out, "hokan_disk_reserve_bytes", static_cast<double>(sp.reserve));
     metric(out, "hokan_disk_full", "gauge", "1 while ordinary writes are refused for lack of space.");
     sample(out, "hokan_disk_full", sp.full ? 1 : 0);
+  }
+  if (s.shipper) {
+    auto r = s.shipper->status();
+    metric(out, "hokan_remote_backlog_bytes", "gauge", "Bytes of objects waiting here to be shipped to the remote store.");
+    sample(out, "hokan_remote_backlog_bytes", static_cast<double>(r.backlog_bytes));
+    metric(out, "hokan_remote_backlog_objects", "gauge", "Objects waiting here to be shipped to the remote store.");
+    sample(out, "hokan_remote_backlog_objects", static_cast<double>(r.backlog_objects));
+    metric(out, "hokan_remote_uploaded_total", "counter", "Objects shipped and verified.");
+    sample(out, "hokan_remote_uploaded_total", static_cast<double>(r.uploaded));
+    metric(out, "hokan_remote_uploaded_bytes_total", "counter", "Plaintext bytes of the objects shipped.");
+    sample(out, "hokan_remote_uploaded_bytes_total", static_cast<double>(r.uploaded_bytes));
+    metric(out, "hokan_remote_upload_errors_total", "counter", "Failed attempts to ship an object (each is retried).");
+    sample(out, "hokan_remote_upload_errors_total", static_cast<double>(r.errors));
+    metric(out, "hokan_remote_upload_seconds", "gauge", "How long the last object took to ship (encrypt, upload, verify).");
+    sample(out, "hokan_remote_upload_seconds", r.last_upload_seconds);
+    metric(out, "hokan_remote_local_removed_total", "counter", "Shipped objects whose local bytes were removed after keep_local.");
+    sample(out, "hokan_remote_local_removed_total", static_cast<double>(r.removed_local));
   }
   if (s.store) {
     metric(out, "hokan_corrupt_total", "counter",

@@ -11,6 +11,10 @@
 #include "retention/purger.h"
 #include "store/store.h"
 
+namespace hokan::remote {
+class Shipper;
+}
+
 namespace hokan::runtime {
 
 struct MetricSources {
@@ -22,6 +26,7 @@ struct MetricSources {
   const objects::HttpCounters* http = nullptr;  // null without an HTTP listener
   const store::StoreCounters* store = nullptr;
   std::function<store::Store::Space()> store_space;
+  const remote::Shipper* shipper = nullptr;  // null without [remote]
 };
 
 std::string render_metrics(const MetricSources& sources);

@@ -173,9 +173,51 @@ Result<void> Store::read_object(const Event& metadata, const std::function<bool(
     }
     next += static_cast<uint32_t>(pieces.size());
   }
+  if (seen == 0 && metadata.object_size > 0)
+    return fail(Errc::not_found, "the object's bytes are no longer on this machine");
   if (seen != metadata.object_size)
     return fail(Errc::corruption, "object " + std::to_string(metadata.id) + " has " + std::to_string(seen) +
                                       " of its " + std::to_string(metadata.object_size) + " bytes");
+  return {};
+}
+
+Result<bool> Store::object_is_local(const Event& metadata) const {
+  auto& impl = *impl_;
+  BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
+              day_of(*impl.options.zone, metadata.time_us)};
+  auto bucket = impl.bucket(id, Store::Impl::Access::read);
+  if (!bucket) return std::unexpected(bucket.error());
+  if (!*bucket) return false;
+  rocksdb::ReadOptions ro;
+  ro.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it((*bucket)->store.db->NewIterator(ro, (*bucket)->store.records));
+  it->Seek(codec::object_prefix(metadata.id));
+  bool local = it->Valid() && it->key().starts_with(codec::object_prefix(metadata.id));
+  if (!it->status().ok()) return std::unexpected(status_error(it->status(), "read " + (*bucket)->path));
+  return local;
+}
+
+Result<void> Store::remove_object_bytes(const Event& metadata) {
+  auto& impl = *impl_;
+  BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
+              day_of(*impl.options.zone, metadata.time_us)};
+  auto bucket = impl.bucket(id, Store::Impl::Access::write);
+  if (!bucket) return std::unexpected(bucket.error());
+  auto& b = **bucket;
+  std::lock_guard lock(b.write_mutex);
+  if (b.dropped || b.store.failed) return fail(Errc::unavailable, "the bucket of object " + std::to_string(metadata.id) + " is not open");
+  std::string begin = codec::object_prefix(metadata.id), end = codec::object_prefix(metadata.id + 1);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  if (auto s = b.store.db->DeleteRange(wo, b.store.records, begin, end); !s.ok())
+    return std::unexpected(status_error(s, "remove object bytes in " + b.path));
+  // As for a refused upload: the compaction drops the chunks' keys, and forced blob
+  // GC rewrites shared blob files without them, so the bytes leave the disk now.
+  rocksdb::CompactRangeOptions compact;
+  compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+  rocksdb::Slice from(begin), to(end);
+  if (auto s = b.store.db->CompactRange(compact, b.store.records, &from, &to); !s.ok())
+    return std::unexpected(status_error(s, "compact after removing object bytes in " + b.path));
   return {};
 }
 

@@ -239,6 +239,11 @@ class Store {
   // `sink` returns false. Errors: not_found when the object was destroyed.
   [[nodiscard]] Result<void> read_object(const Event& metadata,
                                          const std::function<bool(std::string_view)>& sink) const;
+  // Whether the object's bytes are on this machine (not yet removed after shipping).
+  [[nodiscard]] Result<bool> object_is_local(const Event& metadata) const;
+  // Removes an object's bytes, keeping its record (the remote tier holds them now):
+  // deleted and compacted away, so the blob files that held them go. Errors: io.
+  [[nodiscard]] Result<void> remove_object_bytes(const Event& metadata);
 
   const StoreCounters& counters() const;
   // Free bytes on the state directory's filesystem now, and whether ordinary writes are

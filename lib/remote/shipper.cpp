@@ -1,0 +1,417 @@
+#include "remote/shipper.h"
+
+#include <nlohmann/json.hpp>
+#include <openssl/evp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+
+#include "core/sha256.h"
+#include "core/time_format.h"
+#include "remote/envelope.h"
+
+namespace hokan::remote {
+using nlohmann::json;
+namespace {
+
+constexpr char kJournal[] = "remote";
+constexpr char kStillLocal[] = "remote-local";
+// Parts of a multipart upload: S3 wants at least 5 MiB for every part but the last; 8
+// MiB keeps a shipping object's memory at about two parts.
+constexpr std::size_t kPartBytes = 8 << 20;
+constexpr auto kFirstRetry = std::chrono::seconds(1);
+constexpr auto kMaxRetry = std::chrono::seconds(60);
+constexpr auto kLocalCheckEvery = std::chrono::seconds(10);
+
+std::string hex16(uint64_t v) {
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
+  return text;
+}
+
+std::string md5_raw(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+std::shared_ptr<spdlog::logger> logger() { return spdlog::get("remote"); }
+
+store::Event object_from_journal(const json& j) {
+  store::Event e;
+  e.id = j.value("id", uint64_t{0});
+  e.category = j.value("category", "");
+  e.lane = j.value("lane", "");
+  e.time_us = j.value("time_us", int64_t{0});
+  e.object_size = j.value("size", uint64_t{0});
+  e.object_marker = true;
+  return e;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Shipper>> Shipper::open(const config::Config::Remote& remote, const std::string& state_dir,
+                                               store::Store& store, std::shared_ptr<store::MetaStore> meta,
+                                               PolicySource policy) {
+  auto keys = KeyStore::open(state_dir + "/remote/keys");
+  if (!keys) return std::unexpected(keys.error());
+  return std::unique_ptr<Shipper>(new Shipper(remote, store, std::move(meta), std::move(policy), std::move(*keys)));
+}
+
+Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
+                 PolicySource policy, std::unique_ptr<KeyStore> keys)
+    : config_(remote),
+      s3_(S3Options{remote.endpoint, remote.region, remote.access_key, remote.secret_key, remote.ca}),
+      store_(store),
+      meta_(std::move(meta)),
+      policy_(std::move(policy)),
+      keys_(std::move(keys)),
+      categories_(remote.categories.begin(), remote.categories.end()) {}
+
+Shipper::~Shipper() { stop(); }
+
+void Shipper::start() { thread_ = std::thread([this] { run(); }); }
+
+void Shipper::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Shipper::ships(const std::string& category) const { return categories_.contains(category); }
+
+std::string Shipper::bucket_name(const std::string& category, const std::string& lane, int year, int month,
+                                 int day) const {
+  // S3 bucket names take a-z 0-9 and '-': the category as far as it fits, and a hash of
+  // (category, lane) that keeps every bucket of hokan's apart.
+  std::string name = config_.bucket_prefix;
+  for (char ch : category.substr(0, 20)) name.push_back(ch == '_' ? '-' : ch);
+  name += "-" + core::sha256_hex(category + '\0' + lane).substr(0, 8);
+  char date[16];
+  std::snprintf(date, sizeof date, "-%04d%02d%02d", year, month, day);
+  return name + date;
+}
+
+std::string Shipper::bucket_of(const store::Event& object) const {
+  auto civil = policy_()->config().zone->to_civil(object.time_us);
+  return bucket_name(object.category, object.lane, civil.year, civil.month, civil.day);
+}
+
+void Shipper::notice(const std::vector<store::Event>& batch) {
+  bool any = false;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& e : batch) {
+      if (!e.is_object() || !categories_.contains(e.category) || !queued_ids_.insert(e.id).second) continue;
+      store::Event copy;
+      copy.id = e.id;
+      copy.category = e.category;
+      copy.lane = e.lane;
+      copy.time_us = e.time_us;
+      copy.object_size = e.object_size;
+      copy.object_marker = true;
+      copy.message = e.message;
+      copy.fields = e.fields;  // case ids decide a case-clock object's lock
+      queue_.push_back(std::move(copy));
+      backlog_bytes_.fetch_add(e.object_size, std::memory_order_relaxed);
+      any = true;
+    }
+  }
+  if (any) wake_.notify_one();
+}
+
+void Shipper::reconcile() {
+  // A restart between an object's record and its upload leaves it unshipped: every
+  // object of a remote category still here and not in the journal goes to the queue.
+  store::ScanQuery q;
+  q.categories.assign(categories_.begin(), categories_.end());
+  std::vector<store::Event> found;
+  (void)store_.scan(q, [&](store::Event& e) {
+    if (e.is_object()) {
+      auto known = meta_->get(kJournal, hex16(e.id));
+      if (known && !*known) found.push_back(e);
+    }
+    std::lock_guard lock(mutex_);
+    return !stopping_;
+  });
+  if (!found.empty())
+    if (auto log = logger()) log->info("{} objects wait to be shipped to {}", found.size(), config_.endpoint);
+  notice(found);
+}
+
+void Shipper::run() {
+  reconcile();
+  auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
+  auto next_local_check = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    if (std::chrono::steady_clock::now() >= next_local_check) {
+      lock.unlock();
+      remove_expired_local();
+      lock.lock();
+      next_local_check = std::chrono::steady_clock::now() + kLocalCheckEvery;
+    }
+    if (queue_.empty()) {
+      wake_.wait_until(lock, next_local_check, [&] { return stopping_ || !queue_.empty(); });
+      continue;
+    }
+    store::Event object = queue_.front();
+    lock.unlock();
+    auto started = std::chrono::steady_clock::now();
+    auto shipped = ship(object);
+    lock.lock();
+    if (shipped) {
+      queue_.pop_front();
+      queued_ids_.erase(object.id);
+      backlog_bytes_.fetch_sub(std::min(backlog_bytes_.load(), object.object_size), std::memory_order_relaxed);
+      last_upload_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (!trouble_.empty())
+        if (auto log = logger()) log->info("shipping again to {}", config_.endpoint);
+      trouble_.clear();
+      retry = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
+      continue;
+    }
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    if (trouble_ != shipped.error().message)
+      if (auto log = logger())
+        log->error("object {} not shipped (kept here, retried in {} s): {}", object.id, retry.count() / 1000,
+                   shipped.error().message);
+    trouble_ = shipped.error().message;
+    // The object stays first in the queue: nothing overtakes it, nothing is dropped.
+    wake_.wait_for(lock, retry, [&] { return stopping_; });
+    retry = std::min<std::chrono::milliseconds>(retry * 2, kMaxRetry);
+  }
+}
+
+Result<void> Shipper::ship(const store::Event& object) {
+  auto known = meta_->get(kJournal, hex16(object.id));
+  if (!known) return std::unexpected(known.error());
+  if (*known) return {};  // shipped before a restart
+  auto local = store_.object_is_local(object);
+  if (!local) return std::unexpected(local.error());
+  if (!*local) return {};  // purged meanwhile: nothing left to ship
+  auto policy = policy_();
+  auto civil = policy->config().zone->to_civil(object.time_us);
+  store::BucketInfo info{object.category, object.lane, civil.year, civil.month, civil.day, ""};
+  ObjectLock lock;
+  if (auto until = policy->record_expiry(info, object)) {
+    // Already due for destruction: the next purge removes it here; shipping it would
+    // only make a copy that must then be destroyed too.
+    if (*until <= core::now_us() + 60'000'000) return {};
+    lock.retain_until_us = *until;
+  } else {
+    lock.legal_hold = true;  // an open case: kept until it closes, whenever that is
+  }
+  std::string bucket = bucket_name(object.category, object.lane, civil.year, civil.month, civil.day);
+  std::string key = hex16(object.id);
+  std::lock_guard guard(destroy_mutex_);
+  auto data_key = keys_->key_for(bucket);
+  if (!data_key) {
+    if (data_key.error().code == Errc::permission_denied) return {};  // the bucket was destroyed
+    return std::unexpected(data_key.error());
+  }
+  if (!buckets_made_.contains(bucket)) {
+    if (auto made = s3_.create_bucket(bucket); !made) return made;
+    buckets_made_.insert(bucket);
+  }
+  auto etag = upload(bucket, key, object, *data_key, lock);
+  if (!etag) return std::unexpected(etag.error());
+  auto head = s3_.head_object(bucket, key);
+  if (!head) return std::unexpected(head.error());
+  const uint64_t expected = sealed_size(object.object_size);
+  if (!*head || (*head)->size != expected || (*head)->etag != *etag)
+    return fail(Errc::io, "uploaded " + bucket + "/" + key + " does not verify: " +
+                              (*head ? "size " + std::to_string((*head)->size) + " (expected " +
+                                           std::to_string(expected) + "), ETag " + (*head)->etag + " (expected " + *etag + ")"
+                                     : std::string("it answers 404")));
+  int64_t now = core::now_us();
+  json entry{{"id", object.id},     {"category", object.category}, {"lane", object.lane}, {"time_us", object.time_us},
+             {"size", object.object_size}, {"bucket", bucket},     {"key", key},          {"etag", *etag},
+             {"shipped_us", now}};
+  if (auto put = meta_->put(kJournal, key, entry.dump()); !put) return put;
+  if (auto put = meta_->put(kStillLocal, hex16(static_cast<uint64_t>(now)) + key, entry.dump()); !put) return put;
+  uploaded_.fetch_add(1, std::memory_order_relaxed);
+  uploaded_bytes_.fetch_add(object.object_size, std::memory_order_relaxed);
+  return {};
+}
+
+Result<std::string> Shipper::upload(const std::string& bucket, const std::string& key, const store::Event& object,
+                                    const DataKey& data_key, const ObjectLock& lock) {
+  const uint64_t sealed = sealed_size(object.object_size);
+  std::string part;
+  part.reserve(std::min<uint64_t>(sealed, kPartBytes + kFrameBytes + kTagBytes));
+  std::optional<std::string> upload_id;
+  std::vector<std::string> etags;
+  std::string md5s;  // the parts' MD5s, of which S3's multipart ETag is the MD5
+  Result<void> failed;
+  auto send_part = [&]() -> Result<void> {
+    if (!upload_id) {
+      auto id = s3_.start_multipart(bucket, key, lock, {});
+      if (!id) return std::unexpected(id.error());
+      upload_id = *id;
+    }
+    auto etag = s3_.put_part(bucket, key, *upload_id, static_cast<int>(etags.size() + 1), part);
+    if (!etag) return std::unexpected(etag.error());
+    etags.push_back(*etag);
+    md5s += md5_raw(part);
+    part.clear();
+    return {};
+  };
+  Encryptor encryptor(data_key, object.id, key, [&](std::string_view bytes) -> Result<void> {
+    part.append(bytes);
+    if (sealed > kPartBytes && part.size() >= kPartBytes) return send_part();
+    return {};
+  });
+  auto read = store_.read_object(object, [&](std::string_view plain) {
+    failed = encryptor.append(plain);
+    return static_cast<bool>(failed);
+  });
+  if (read && failed) failed = encryptor.finish();
+  auto give_up = [&](const Error& e) -> Result<std::string> {
+    if (upload_id) s3_.abort_multipart(bucket, key, *upload_id);
+    return std::unexpected(e);
+  };
+  if (!read) return give_up(read.error());
+  if (!failed) return give_up(failed.error());
+  if (!upload_id) {
+    if (auto put = s3_.put_object(bucket, key, part, lock, {}); !put) return give_up(put.error());
+    return core::hex(md5_raw(part));
+  }
+  if (!part.empty())
+    if (auto sent = send_part(); !sent) return give_up(sent.error());
+  if (auto done = s3_.complete_multipart(bucket, key, *upload_id, etags); !done) return give_up(done.error());
+  return core::hex(md5_raw(md5s)) + "-" + std::to_string(etags.size());
+}
+
+void Shipper::remove_expired_local() {
+  auto still = meta_->list(kStillLocal);
+  if (!still) return;
+  int64_t now = core::now_us();
+  for (const auto& [journal_key, text] : *still) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded()) continue;
+    if (j.value("shipped_us", int64_t{0}) + config_.keep_local_seconds * 1'000'000 > now) break;  // in time order
+    auto object = object_from_journal(j);
+    auto removed = store_.remove_object_bytes(object);
+    if (!removed) {
+      if (auto log = logger()) log->warn("local bytes of shipped object {} not removed yet: {}", object.id, removed.error().message);
+      continue;
+    }
+    (void)meta_->erase(kStillLocal, journal_key);
+    removed_local_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+Result<void> Shipper::read(const store::Event& metadata, const std::function<bool(std::string_view)>& sink) const {
+  std::string key = hex16(metadata.id);
+  auto known = meta_->get(kJournal, key);
+  if (!known) return std::unexpected(known.error());
+  if (!*known) return fail(Errc::not_found, "the object is neither here nor in the remote store");
+  json j = json::parse(**known, nullptr, false);
+  std::string bucket = j.is_discarded() ? "" : j.value("bucket", "");
+  auto data_key = keys_->find(bucket);
+  if (!data_key) return std::unexpected(data_key.error());
+  if (!*data_key) return fail(Errc::not_found, "the object's remote bucket was destroyed");
+  Result<void> decrypted;
+  bool stopped = false;
+  Decryptor decryptor(**data_key, metadata.id, key, [&](std::string_view plain) -> Result<void> {
+    if (!stopped && !sink(plain)) stopped = true;
+    return {};
+  });
+  auto got = s3_.get_object(bucket, key, [&](std::string_view bytes) {
+    decrypted = decryptor.append(bytes);
+    return static_cast<bool>(decrypted) && !stopped;
+  });
+  if (!decrypted) return decrypted;
+  if (!got) return got;
+  if (stopped) return {};
+  return decryptor.finish();
+}
+
+Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
+  RemoteDestroyed done;
+  done.bucket = bucket_name(info.category, info.lane, info.year, info.month, info.day);
+  std::lock_guard guard(destroy_mutex_);
+  auto versions = s3_.list_versions(done.bucket);
+  if (!versions) return std::unexpected(versions.error());
+  std::set<std::string> keys;
+  for (const auto& v : *versions) {
+    if (!v.delete_marker) {
+      keys.insert(v.key);
+      // The purge decided nothing holds these any more (a case-clock object was uploaded
+      // under legal hold until its case closed).
+      (void)s3_.set_legal_hold(done.bucket, v, false);
+    }
+    if (auto deleted = s3_.delete_version(done.bucket, v); !deleted) return std::unexpected(deleted.error());
+    ++done.versions_deleted;
+  }
+  // The key goes whatever the store still keeps (replicas, space not yet reclaimed):
+  // without it none of that can be read.
+  auto destroyed = keys_->destroy(done.bucket);
+  if (!destroyed) return std::unexpected(destroyed.error());
+  done.key_destroyed = *destroyed;
+  for (const auto& key : keys) {
+    auto head = s3_.head_object(done.bucket, key);
+    if (!head) return std::unexpected(head.error());
+    if (*head) return fail(Errc::io, done.bucket + "/" + key + " still answers after every version was deleted");
+    ++done.objects_checked;
+    (void)meta_->erase(kJournal, key);
+  }
+  (void)s3_.delete_bucket(done.bucket);
+  {
+    std::lock_guard lock(mutex_);
+    buckets_made_.erase(done.bucket);
+  }
+  if (auto still = meta_->list(kStillLocal))
+    for (const auto& [journal_key, text] : *still)
+      if (keys.contains(journal_key.substr(16))) (void)meta_->erase(kStillLocal, journal_key);
+  return done;
+}
+
+Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, const std::vector<store::Event>& objects) {
+  RemoteDestroyed done;
+  done.bucket = bucket_name(info.category, info.lane, info.year, info.month, info.day);
+  std::set<std::string> keys;
+  for (const auto& o : objects) keys.insert(hex16(o.id));
+  std::lock_guard guard(destroy_mutex_);
+  auto versions = s3_.list_versions(done.bucket);
+  if (!versions) return std::unexpected(versions.error());
+  for (const auto& v : *versions) {
+    if (!keys.contains(v.key)) continue;
+    if (!v.delete_marker) (void)s3_.set_legal_hold(done.bucket, v, false);
+    if (auto deleted = s3_.delete_version(done.bucket, v); !deleted) return std::unexpected(deleted.error());
+    ++done.versions_deleted;
+  }
+  for (const auto& key : keys) {
+    auto head = s3_.head_object(done.bucket, key);
+    if (!head) return std::unexpected(head.error());
+    if (*head) return fail(Errc::io, done.bucket + "/" + key + " still answers after every version was deleted");
+    ++done.objects_checked;
+    (void)meta_->erase(kJournal, key);
+  }
+  return done;
+}
+
+ShipperStatus Shipper::status() const {
+  ShipperStatus s;
+  {
+    std::lock_guard lock(mutex_);
+    s.backlog_objects = queue_.size();
+    s.trouble = trouble_;
+  }
+  s.backlog_bytes = backlog_bytes_.load(std::memory_order_relaxed);
+  s.uploaded = uploaded_.load(std::memory_order_relaxed);
+  s.uploaded_bytes = uploaded_bytes_.load(std::memory_order_relaxed);
+  s.errors = errors_.load(std::memory_order_relaxed);
+  s.removed_local = removed_local_.load(std::memory_order_relaxed);
+  s.last_upload_seconds = last_upload_seconds_.load(std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace hokan::remote

@@ -1,0 +1,125 @@
+// Ships objects of the [remote] categories to the S3 store, after they are durable here:
+// each one encrypted (envelope.h) under its remote bucket's data key, uploaded with
+// COMPLIANCE retention until its earliest lawful destruction (or under legal hold while
+// its case is open), verified by size and ETag, then recorded in the journal; once
+// keep_local has passed, its local bytes are removed. The local store is the spool: an
+// object waits here while the remote is down or slow, and is retried with backoff.
+// Also reads shipped objects back, and destroys a remote bucket for a purge: every
+// version deleted, the data key destroyed, the objects checked to answer 404.
+//
+// The journal lives in the metadata store: space "remote" (object id -> where it went),
+// and "remote-local" (objects shipped whose local bytes are still here). Its keys and the
+// remote names (bucket "<prefix><category>-<hash of lane>-<yyyymmdd>", key = object id)
+// hold no personal data.
+// Thread-safety: notice(), read(), destroy_bucket() and status() are safe from any thread.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.h"
+#include "core/error.h"
+#include "remote/key_store.h"
+#include "remote/s3_client.h"
+#include "retention/policy.h"
+#include "store/meta.h"
+#include "store/store.h"
+
+namespace hokan::remote {
+
+struct ShipperStatus {
+  uint64_t backlog_objects = 0, backlog_bytes = 0;
+  uint64_t uploaded = 0, uploaded_bytes = 0, errors = 0, removed_local = 0;
+  double last_upload_seconds = 0;
+  std::string trouble;  // why uploads fail now, or empty
+};
+
+// What destroying one remote bucket did, for the ledger receipt.
+struct RemoteDestroyed {
+  std::string bucket;
+  uint64_t versions_deleted = 0;
+  bool key_destroyed = false;     // a key existed and is gone now
+  uint64_t objects_checked = 0;   // all answered 404 afterwards
+};
+
+class Shipper {
+ public:
+  using PolicySource = std::function<std::shared_ptr<const retention::Policy>()>;
+  // Errors: io when the key folder cannot be made.
+  [[nodiscard]] static Result<std::unique_ptr<Shipper>> open(const config::Config::Remote& remote,
+                                                             const std::string& state_dir, store::Store& store,
+                                                             std::shared_ptr<store::MetaStore> meta,
+                                                             PolicySource policy);
+  ~Shipper();  // stop()
+
+  // Starts the shipping thread: first it finds objects a restart left unshipped.
+  void start();
+  void stop();
+  // A writer observer: queues the objects of remote categories among `batch`.
+  void notice(const std::vector<store::Event>& batch);
+
+  bool ships(const std::string& category) const;
+  // The remote bucket an object of (category, lane, local day) goes to.
+  std::string bucket_name(const std::string& category, const std::string& lane, int year, int month, int day) const;
+
+  // Streams a shipped object's bytes, decrypted. Errors: not_found when the object was
+  // never shipped or its bucket was destroyed; io; corruption when a frame fails to
+  // verify.
+  [[nodiscard]] Result<void> read(const store::Event& metadata, const std::function<bool(std::string_view)>& sink) const;
+  // For a purge: deletes every version in the remote bucket of `bucket` (its legal holds
+  // released first: the purge decided nothing holds them), destroys the data key,
+  // checks each object answers 404 and forgets them. Errors: io, leaving the bucket for
+  // the next purge.
+  [[nodiscard]] Result<RemoteDestroyed> destroy_bucket(const store::BucketInfo& bucket);
+  // For a purge that keeps the rest of a bucket (a hold, a partly expired day): deletes
+  // every version of these objects; the key stays, as the bucket's other objects need
+  // it. Errors: io.
+  [[nodiscard]] Result<RemoteDestroyed> destroy_objects(const store::BucketInfo& bucket,
+                                                        const std::vector<store::Event>& objects);
+
+  ShipperStatus status() const;
+  const KeyStore& keys() const { return *keys_; }
+
+ private:
+  Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
+          PolicySource policy, std::unique_ptr<KeyStore> keys);
+  void run();
+  void reconcile();
+  Result<void> ship(const store::Event& object);
+  Result<std::string> upload(const std::string& bucket, const std::string& key, const store::Event& object,
+                             const DataKey& data_key, const ObjectLock& lock);
+  void remove_expired_local();
+  std::string bucket_of(const store::Event& object) const;
+
+  config::Config::Remote config_;
+  S3Client s3_;
+  store::Store& store_;
+  std::shared_ptr<store::MetaStore> meta_;
+  PolicySource policy_;
+  std::unique_ptr<KeyStore> keys_;
+  std::set<std::string> categories_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<store::Event> queue_;
+  std::set<uint64_t> queued_ids_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::set<std::string> buckets_made_;  // shipping thread only
+  std::mutex destroy_mutex_;            // a purge and an upload to one bucket never overlap
+
+  std::atomic<uint64_t> backlog_bytes_{0}, uploaded_{0}, uploaded_bytes_{0}, errors_{0}, removed_local_{0};
+  std::atomic<double> last_upload_seconds_{0};
+  std::string trouble_;  // under mutex_
+};
+
+}  // namespace hokan::remote
