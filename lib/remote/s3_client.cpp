@@ -130,6 +130,11 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
   return n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancelled = static_cast<const std::function<bool()>*>(user);
+  return (*cancelled)() ? 1 : 0;
+}
+
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * count);
@@ -181,6 +186,11 @@ Result<S3Client::Response> S3Client::perform(const Request& request) const {
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
+  if (options_.cancelled) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &options_.cancelled);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   struct curl_slist* headers = nullptr;
   headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
@@ -191,8 +201,9 @@ Result<S3Client::Response> S3Client::perform(const Request& request) const {
     curl_easy_setopt(c, CURLOPT_READDATA, &t);
     if (request.method == "PUT") curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
     else curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+    // (No "Expect:" to turn off 100-continue: libcurl's SigV4 would sign that empty
+    // header, which is never sent, and the store would refuse the signature.)
     headers = curl_slist_append(headers, ("Content-MD5: " + content_md5(request.body)).c_str());
-    headers = curl_slist_append(headers, "Expect:");
   } else if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
@@ -285,8 +296,9 @@ Result<std::string> S3Client::put_part(const std::string& bucket, const std::str
   return etag->second;
 }
 
-Result<void> S3Client::complete_multipart(const std::string& bucket, const std::string& key,
-                                          const std::string& upload_id, const std::vector<std::string>& etags) const {
+Result<std::string> S3Client::complete_multipart(const std::string& bucket, const std::string& key,
+                                                 const std::string& upload_id,
+                                                 const std::vector<std::string>& etags) const {
   std::string xml = "<CompleteMultipartUpload>";
   for (std::size_t i = 0; i < etags.size(); ++i)
     xml += "<Part><PartNumber>" + std::to_string(i + 1) + "</PartNumber><ETag>" + etags[i] + "</ETag></Part>";
@@ -299,7 +311,25 @@ Result<void> S3Client::complete_multipart(const std::string& bucket, const std::
   // S3 may answer 200 with an error document when completing fails late.
   if (response->status / 100 == 2 && response->body.find("<Error>") != std::string::npos)
     return fail(Errc::io, "complete upload " + bucket + "/" + key + ": " + s3_error_code(response->status, response->body));
-  return expect_2xx("complete upload " + bucket + "/" + key, response->status, response->body);
+  if (auto ok = expect_2xx("complete upload " + bucket + "/" + key, response->status, response->body); !ok)
+    return std::unexpected(ok.error());
+  auto version = response->headers.find("x-amz-version-id");
+  return version == response->headers.end() ? std::string() : version->second;
+}
+
+Result<void> S3Client::set_retention(const std::string& bucket, const ObjectVersion& version,
+                                     int64_t retain_until_us) const {
+  std::string xml = "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode>"
+                    "<RetainUntilDate>" + iso8601(retain_until_us) + "</RetainUntilDate></Retention>";
+  // libcurl signs the query as written: parameters in byte order, each with its '='.
+  std::string query = "retention=";
+  if (!version.version_id.empty()) query += "&versionId=" + url_escape(version.version_id, false);
+  Request r{.method = "PUT", .bucket = bucket, .key = version.key, .query = query};
+  r.body = xml;
+  r.has_body = true;
+  auto response = perform(r);
+  if (!response) return std::unexpected(response.error());
+  return expect_2xx("set retention on " + bucket + "/" + version.key, response->status, response->body);
 }
 
 void S3Client::abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id) const {
@@ -337,9 +367,11 @@ Result<std::vector<ObjectVersion>> S3Client::list_versions(const std::string& bu
   std::vector<ObjectVersion> out;
   std::string key_marker, version_marker;
   for (int page = 0; page < 100000; ++page) {
-    std::string query = "versions=";
-    if (!key_marker.empty()) query += "&key-marker=" + url_escape(key_marker, false);
-    if (!version_marker.empty()) query += "&version-id-marker=" + url_escape(version_marker, false);
+    // libcurl signs the query as written, and S3 wants it sorted: byte order.
+    std::string query;
+    if (!key_marker.empty()) query += "key-marker=" + url_escape(key_marker, false) + "&";
+    if (!version_marker.empty()) query += "version-id-marker=" + url_escape(version_marker, false) + "&";
+    query += "versions=";
     auto response = perform(Request{.method = "GET", .bucket = bucket, .query = query});
     if (!response) return std::unexpected(response.error());
     if (response->status == 404) return out;

@@ -27,6 +27,8 @@ struct S3Options {
   std::string ca;               // CA bundle for https; empty: the system's
   long connect_timeout_s = 5;   // a store that does not answer is "down", not a hang
   long low_speed_time_s = 30;   // a transfer below 1 KiB/s for this long is cut off
+  // Polled during transfers: true ends the request at once (the daemon is stopping).
+  std::function<bool()> cancelled;
 };
 
 // What Object Lock keeps of an object: COMPLIANCE retention until a time, and a legal hold.
@@ -64,9 +66,13 @@ class S3Client {
                                                     const std::map<std::string, std::string>& meta) const;
   [[nodiscard]] Result<std::string> put_part(const std::string& bucket, const std::string& key,
                                              const std::string& upload_id, int part, std::string_view body) const;
-  [[nodiscard]] Result<void> complete_multipart(const std::string& bucket, const std::string& key,
-                                                const std::string& upload_id,
-                                                const std::vector<std::string>& etags) const;
+  // Returns the new version's id. RGW (16.2) drops the Object Lock headers of a
+  // multipart initiate: callers lock the version afterwards (set_retention, set_legal_hold).
+  [[nodiscard]] Result<std::string> complete_multipart(const std::string& bucket, const std::string& key,
+                                                       const std::string& upload_id,
+                                                       const std::vector<std::string>& etags) const;
+  [[nodiscard]] Result<void> set_retention(const std::string& bucket, const ObjectVersion& version,
+                                           int64_t retain_until_us) const;
   void abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id) const;
 
   // Streams the object's bytes to `sink` (false stops). Errors: not_found (404), io.

@@ -64,7 +64,8 @@ Result<std::unique_ptr<Shipper>> Shipper::open(const config::Config::Remote& rem
 Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
                  PolicySource policy, std::unique_ptr<KeyStore> keys)
     : config_(remote),
-      s3_(S3Options{remote.endpoint, remote.region, remote.access_key, remote.secret_key, remote.ca}),
+      s3_(S3Options{remote.endpoint, remote.region, remote.access_key, remote.secret_key, remote.ca, 5, 30,
+                    [this] { return stopping_flag_.load(std::memory_order_relaxed); }}),
       store_(store),
       meta_(std::move(meta)),
       policy_(std::move(policy)),
@@ -80,6 +81,7 @@ void Shipper::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  stopping_flag_.store(true, std::memory_order_relaxed);
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -285,7 +287,15 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   }
   if (!part.empty())
     if (auto sent = send_part(); !sent) return give_up(sent.error());
-  if (auto done = s3_.complete_multipart(bucket, key, *upload_id, etags); !done) return give_up(done.error());
+  auto version = s3_.complete_multipart(bucket, key, *upload_id, etags);
+  if (!version) return give_up(version.error());
+  // RGW drops the lock headers of a multipart initiate: the new version is locked now,
+  // before the upload counts as shipped (a failure here retries the whole object).
+  ObjectVersion v{key, *version, 0, false};
+  if (lock.retain_until_us)
+    if (auto locked = s3_.set_retention(bucket, v, *lock.retain_until_us); !locked) return std::unexpected(locked.error());
+  if (lock.legal_hold)
+    if (auto held = s3_.set_legal_hold(bucket, v, true); !held) return std::unexpected(held.error());
   return core::hex(md5_raw(md5s)) + "-" + std::to_string(etags.size());
 }
 

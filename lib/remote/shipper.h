@@ -113,6 +113,7 @@ class Shipper {
   std::deque<store::Event> queue_;
   std::set<uint64_t> queued_ids_;
   bool stopping_ = false;
+  std::atomic<bool> stopping_flag_{false};  // read by transfers in flight
   std::thread thread_;
   std::set<std::string> buckets_made_;  // shipping thread only
   std::mutex destroy_mutex_;            // a purge and an upload to one bucket never overlap
