@@ -154,6 +154,7 @@ void Service::Impl::run(const Caller& caller, const HoldPlaceOp& op, RequestAudi
     return true;
   });
   audit.outcome(matched, "placed; reason: " + hold.reason);
+  if (ctx.hold_changed) ctx.hold_changed(hold);
   out.line("hold " + hold.name + " placed over " + categories_text(f.categories) + ": " +
            (matched ? "it keeps " + std::to_string(matched) + " records now"
                     : std::string("it matches no record yet (it will keep matching records that arrive)")));
@@ -185,6 +186,7 @@ void Service::Impl::run(const Caller& caller, const HoldReleaseOp& op, RequestAu
     return (void)out.error(released.error().message);
   }
   audit.outcome(0, "released; reason: " + op.reason);
+  if (ctx.hold_changed) ctx.hold_changed(*released);
   out.line("hold " + released->name + " released; the next purge destroys what it kept if it has expired");
   out.done("{}");
 }

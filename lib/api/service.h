@@ -35,6 +35,8 @@ struct ServiceContext {
   // Reads an object whose bytes left this machine for the remote store; unset without
   // [remote]. Errors: not_found when it was never shipped.
   std::function<Result<void>(const store::Event&, const std::function<bool(std::string_view)>&)> read_remote;
+  // A hold was placed or released (the remote store's legal holds follow); may be unset.
+  std::function<void(const retention::Hold&)> hold_changed;
 };
 
 class Service {

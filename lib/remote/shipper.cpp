@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <map>
 
 #include "core/sha256.h"
 #include "core/time_format.h"
@@ -18,6 +19,7 @@ namespace {
 
 constexpr char kJournal[] = "remote";
 constexpr char kStillLocal[] = "remote-local";
+constexpr char kHoldJobs[] = "remote-holds";
 // Parts of a multipart upload: S3 wants at least 5 MiB for every part but the last; 8
 // MiB keeps a shipping object's memory at about two parts.
 constexpr std::size_t kPartBytes = 8 << 20;
@@ -55,26 +57,31 @@ store::Event object_from_journal(const json& j) {
 
 Result<std::unique_ptr<Shipper>> Shipper::open(const config::Config::Remote& remote, const std::string& state_dir,
                                                store::Store& store, std::shared_ptr<store::MetaStore> meta,
-                                               PolicySource policy) {
+                                               PolicySource policy, std::shared_ptr<const retention::Holds> holds) {
   auto keys = KeyStore::open(state_dir + "/remote/keys");
   if (!keys) return std::unexpected(keys.error());
-  return std::unique_ptr<Shipper>(new Shipper(remote, store, std::move(meta), std::move(policy), std::move(*keys)));
+  return std::unique_ptr<Shipper>(
+      new Shipper(remote, store, std::move(meta), std::move(policy), std::move(holds), std::move(*keys)));
 }
 
 Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
-                 PolicySource policy, std::unique_ptr<KeyStore> keys)
+                 PolicySource policy, std::shared_ptr<const retention::Holds> holds, std::unique_ptr<KeyStore> keys)
     : config_(remote),
       s3_(S3Options{remote.endpoint, remote.region, remote.access_key, remote.secret_key, remote.ca, 5, 30,
                     [this] { return stopping_flag_.load(std::memory_order_relaxed); }}),
       store_(store),
       meta_(std::move(meta)),
       policy_(std::move(policy)),
+      holds_(std::move(holds)),
       keys_(std::move(keys)),
       categories_(remote.categories.begin(), remote.categories.end()) {}
 
 Shipper::~Shipper() { stop(); }
 
-void Shipper::start() { thread_ = std::thread([this] { run(); }); }
+void Shipper::start() {
+  holds_pending_ = true;  // jobs a restart interrupted
+  thread_ = std::thread([this] { run(); });
+}
 
 void Shipper::stop() {
   {
@@ -111,16 +118,8 @@ void Shipper::notice(const std::vector<store::Event>& batch) {
     std::lock_guard lock(mutex_);
     for (const auto& e : batch) {
       if (!e.is_object() || !categories_.contains(e.category) || !queued_ids_.insert(e.id).second) continue;
-      store::Event copy;
-      copy.id = e.id;
-      copy.category = e.category;
-      copy.lane = e.lane;
-      copy.time_us = e.time_us;
-      copy.object_size = e.object_size;
-      copy.object_marker = true;
-      copy.message = e.message;
-      copy.fields = e.fields;  // case ids decide a case-clock object's lock
-      queue_.push_back(std::move(copy));
+      // The whole record: holds match its host, camera and case, which decide its lock.
+      queue_.push_back(e);
       backlog_bytes_.fetch_add(e.object_size, std::memory_order_relaxed);
       any = true;
     }
@@ -147,6 +146,79 @@ void Shipper::reconcile() {
   notice(found);
 }
 
+void Shipper::hold_changed(const retention::Hold& hold) {
+  // Stored before anything is done: a restart picks the job up where it was.
+  std::string key = hex16(static_cast<uint64_t>(core::now_us())) + hold.name;
+  if (auto stored = meta_->put(kHoldJobs, key, retention::hold_to_text(hold)); !stored)
+    if (auto log = logger()) log->error("legal hold {}: remote objects not updated: {}", hold.name, stored.error().message);
+  {
+    std::lock_guard lock(mutex_);
+    holds_pending_ = true;
+  }
+  wake_.notify_one();
+}
+
+bool Shipper::kept_by_hold_or_case(const store::Event& object) const {
+  if (holds_ && !holds_->holding(object).empty()) return true;
+  auto civil = policy_()->config().zone->to_civil(object.time_us);
+  store::BucketInfo info{object.category, object.lane, civil.year, civil.month, civil.day, ""};
+  return !policy_()->record_expiry(info, object);  // an open case
+}
+
+Result<uint64_t> Shipper::sync_hold(const retention::Hold& hold) {
+  store::ScanQuery q = hold.filter.scan_query();
+  q.categories.clear();
+  for (const auto& c : categories_)
+    if (hold.filter.categories.empty() ||
+        std::find(hold.filter.categories.begin(), hold.filter.categories.end(), c) != hold.filter.categories.end())
+      q.categories.push_back(c);
+  if (q.categories.empty()) return 0;
+  // Covered objects that were shipped, by remote bucket: one version listing each.
+  std::map<std::string, std::vector<std::pair<std::string, bool>>> by_bucket;  // bucket -> (key, hold on)
+  auto scanned = store_.scan(q, [&](store::Event& e) {
+    if (!e.is_object() || !hold.filter.matches(e)) return true;
+    auto known = meta_->get(kJournal, hex16(e.id));
+    if (known && *known) by_bucket[bucket_of(e)].emplace_back(hex16(e.id), kept_by_hold_or_case(e));
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  uint64_t updated = 0;
+  for (const auto& [bucket, objects] : by_bucket) {
+    auto versions = s3_.list_versions(bucket);
+    if (!versions) return std::unexpected(versions.error());
+    for (const auto& [key, on] : objects)
+      for (const auto& v : *versions) {
+        if (v.key != key || v.delete_marker) continue;
+        if (auto set = s3_.set_legal_hold(bucket, v, on); !set) return std::unexpected(set.error());
+        ++updated;
+      }
+  }
+  return updated;
+}
+
+void Shipper::sync_holds() {
+  auto jobs = meta_->list(kHoldJobs);
+  if (!jobs) return;
+  for (const auto& [key, text] : *jobs) {
+    auto hold = retention::hold_from_text(text);
+    if (!hold) {
+      (void)meta_->erase(kHoldJobs, key);
+      continue;
+    }
+    auto updated = sync_hold(*hold);
+    if (!updated) {
+      // Left stored: the next pass (or a restart) tries again.
+      if (auto log = logger()) log->error("legal hold {}: remote objects not updated yet: {}", hold->name, updated.error().message);
+      std::lock_guard lock(mutex_);
+      holds_pending_ = true;
+      return;
+    }
+    (void)meta_->erase(kHoldJobs, key);
+    if (auto log = logger()) log->info("legal hold {}: {} remote object versions brought in line", hold->name, *updated);
+    if (on_hold_synced_) on_hold_synced_(hold->name, *updated);
+  }
+}
+
 void Shipper::run() {
   reconcile();
   auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
@@ -159,8 +231,15 @@ void Shipper::run() {
       lock.lock();
       next_local_check = std::chrono::steady_clock::now() + kLocalCheckEvery;
     }
+    if (holds_pending_) {
+      holds_pending_ = false;
+      lock.unlock();
+      sync_holds();
+      lock.lock();
+      continue;
+    }
     if (queue_.empty()) {
-      wake_.wait_until(lock, next_local_check, [&] { return stopping_ || !queue_.empty(); });
+      wake_.wait_until(lock, next_local_check, [&] { return stopping_ || holds_pending_ || !queue_.empty(); });
       continue;
     }
     store::Event object = queue_.front();
@@ -202,14 +281,16 @@ Result<void> Shipper::ship(const store::Event& object) {
   auto civil = policy->config().zone->to_civil(object.time_us);
   store::BucketInfo info{object.category, object.lane, civil.year, civil.month, civil.day, ""};
   ObjectLock lock;
+  bool held = holds_ && !holds_->holding(object).empty();
   if (auto until = policy->record_expiry(info, object)) {
-    // Already due for destruction: the next purge removes it here; shipping it would
-    // only make a copy that must then be destroyed too.
-    if (*until <= core::now_us() + 60'000'000) return {};
-    lock.retain_until_us = *until;
+    // Already due for destruction: the next purge removes it here, unless a hold keeps
+    // it; shipping it would only make a copy that must then be destroyed too.
+    if (*until <= core::now_us() + 60'000'000 && !held) return {};
+    if (*until > core::now_us() + 60'000'000) lock.retain_until_us = *until;
   } else {
-    lock.legal_hold = true;  // an open case: kept until it closes, whenever that is
+    held = true;  // an open case: kept until it closes, whenever that is
   }
+  lock.legal_hold = held;
   std::string bucket = bucket_name(object.category, object.lane, civil.year, civil.month, civil.day);
   std::string key = hex16(object.id);
   std::lock_guard guard(destroy_mutex_);

@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "remote/key_store.h"
 #include "remote/s3_client.h"
+#include "retention/holds.h"
 #include "retention/policy.h"
 #include "store/meta.h"
 #include "store/store.h"
@@ -58,7 +59,8 @@ class Shipper {
   [[nodiscard]] static Result<std::unique_ptr<Shipper>> open(const config::Config::Remote& remote,
                                                              const std::string& state_dir, store::Store& store,
                                                              std::shared_ptr<store::MetaStore> meta,
-                                                             PolicySource policy);
+                                                             PolicySource policy,
+                                                             std::shared_ptr<const retention::Holds> holds);
   ~Shipper();  // stop()
 
   // Starts the shipping thread: first it finds objects a restart left unshipped.
@@ -66,6 +68,15 @@ class Shipper {
   void stop();
   // A writer observer: queues the objects of remote categories among `batch`.
   void notice(const std::vector<store::Event>& batch);
+  // A legal hold was placed or released: the S3 legal hold of every shipped object it
+  // covers is brought in line with the holds now in place (ON while any hold, or an open
+  // case, keeps the object; OFF otherwise). The job is stored first, so a restart
+  // finishes it; the shipping thread runs it between uploads, a bucket listing at a time.
+  void hold_changed(const retention::Hold& hold);
+  // Called when a hold's remote legal holds are in line (for the audit trail).
+  void on_hold_synced(std::function<void(const std::string& hold, uint64_t objects)> callback) {
+    on_hold_synced_ = std::move(callback);
+  }
 
   bool ships(const std::string& category) const;
   // The remote bucket an object of (category, lane, local day) goes to.
@@ -91,7 +102,10 @@ class Shipper {
 
  private:
   Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
-          PolicySource policy, std::unique_ptr<KeyStore> keys);
+          PolicySource policy, std::shared_ptr<const retention::Holds> holds, std::unique_ptr<KeyStore> keys);
+  void sync_holds();
+  Result<uint64_t> sync_hold(const retention::Hold& hold);
+  bool kept_by_hold_or_case(const store::Event& object) const;
   void run();
   void reconcile();
   Result<void> ship(const store::Event& object);
@@ -105,7 +119,10 @@ class Shipper {
   store::Store& store_;
   std::shared_ptr<store::MetaStore> meta_;
   PolicySource policy_;
+  std::shared_ptr<const retention::Holds> holds_;
   std::unique_ptr<KeyStore> keys_;
+  std::function<void(const std::string&, uint64_t)> on_hold_synced_;
+  bool holds_pending_ = false;  // under mutex_
   std::set<std::string> categories_;
 
   mutable std::mutex mutex_;

@@ -51,6 +51,14 @@ bool valid_name(const std::string& name) {
 
 }  // namespace
 
+std::string hold_to_text(const Hold& hold) { return to_json(hold).dump(); }
+
+Result<Hold> hold_from_text(std::string_view text) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(Errc::corruption, "a stored hold is not JSON");
+  return from_json(j);
+}
+
 bool HoldFilter::matches(const store::Event& e) const {
   // Footage names its camera in `host` (objects have no other source name).
   bool camera_ok = cameras.empty() || std::find(cameras.begin(), cameras.end(), e.host) != cameras.end();

@@ -43,6 +43,11 @@ struct Hold {
   std::string filter_text;  // as typed, for `hold list`
 };
 
+// A hold as text (JSON, as the meta store keeps it) and back: for work that must outlive
+// a hold's release, such as clearing its legal holds in a remote store.
+std::string hold_to_text(const Hold& hold);
+Result<Hold> hold_from_text(std::string_view text);
+
 class Holds {
  public:
   [[nodiscard]] static Result<std::unique_ptr<Holds>> load(std::shared_ptr<store::MetaStore> meta);

@@ -180,7 +180,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   std::unique_ptr<remote::Shipper> shipper;
   if (config->remote.enabled) {
     auto opened = remote::Shipper::open(config->remote, config->daemon.state_dir, store, meta_store,
-                                        [&policies] { return policies.get(); });
+                                        [&policies] { return policies.get(); }, holds);
     if (!opened) {
       log->critical("remote tier: {}", opened.error().message);
       return 1;
@@ -231,12 +231,18 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
   api::ServiceContext service_context{config, &store, &writer, meta_store, cases, holds, &purger};
   service_context.lane_for = [&policies](const store::Event& e) { return policies.get()->lane_for(e); };
   service_context.daemon_uid = ::getuid();
-  if (shipper)
+  if (shipper) {
     service_context.read_remote = [s = shipper.get()](const store::Event& e,
                                                       const std::function<bool(std::string_view)>& sink) {
       return s->read(e, sink);
     };
+    service_context.hold_changed = [s = shipper.get()](const retention::Hold& h) { s->hold_changed(h); };
+  }
   api::Service service(std::move(service_context));
+  if (shipper)
+    shipper->on_hold_synced([&service](const std::string& hold, uint64_t versions) {
+      service.audit_daemon_action("remote_legal_hold", "hold " + hold + ": remote legal holds brought in line", versions);
+    });
   purger.on_scheduled_run([&service](const retention::PurgeReport& report) {
     uint64_t destroyed = 0;
     for (const auto& c : report.categories) destroyed += c.records;

@@ -109,6 +109,22 @@ v1=$(versions "$cctv_bucket" | head -1)
 expect_eq "COMPLIANCE retention refuses deletion through S3" 403 "$(s3code DELETE "/$cctv_bucket/$key1?versionId=$v1")"
 expect_eq "still there" 200 "$(s3code HEAD "/$cctv_bucket/$key1")"
 
+# ---- a legal hold reaches the store: set on every covered object, cleared on release
+hold_of() {  # bucket key version: ON or OFF
+  s3curl GET "/$1/$2?legal-hold=&versionId=$3" | grep -o '<Status>[A-Z]*</Status>' | sed 's/<[^>]*>//g'
+}
+wait_hold() {  # bucket key version want
+  local i got=""
+  for i in $(seq 1 100); do got=$(hold_of "$1" "$2" "$3"); [ "$got" = "$4" ] && break; sleep 0.2; done
+  echo "$got"
+}
+hctl hold place THEFT-1 --reason "theft at the door" --camera door --since -1h > /dev/null
+expect_eq "hold place sets the S3 legal hold" ON "$(wait_hold "$cctv_bucket" "$key1" "$v1" ON)"
+hctl hold release THEFT-1 --reason "case closed by the police" > /dev/null
+expect_eq "hold release clears it" OFF "$(wait_hold "$cctv_bucket" "$key1" "$v1" OFF)"
+expect_contains "and the audit trail records both" "remote legal holds brought in line" \
+  "$(hctl query --category audit --since -5min --purpose check)"
+
 # ---- radosgw stopped mid-upload: nothing lost, the backlog drains when it returns
 segment "$WORK/seg2" "SECOND-$token1" 40
 expect_eq "201 for a large segment" 201 "$(put "$TOKEN" cctv door-2.ts "$today" "$WORK/seg2" -H "X-Hokan-Camera: door")"
