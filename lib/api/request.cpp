@@ -326,6 +326,7 @@ const std::vector<std::pair<std::string_view, Decoder>>& decoders() {
          r.texts("category", op.categories);
          r.text("since", op.since, kTimeBytes);
          r.text("until", op.until, kTimeBytes);
+         r.flag("remote", op.remote);
          return finished(r, std::move(op));
        }},
       {"subject_find",

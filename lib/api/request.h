@@ -72,6 +72,7 @@ struct LedgerOp {
 struct VerifyOp {
   std::vector<std::string> categories;
   std::string since, until;
+  bool remote = false;  // also compare with the heads anchored in the remote store
 };
 struct SubjectFindOp {
   std::string purpose;

@@ -244,8 +244,10 @@ void Service::Impl::run(const Caller& caller, const VerifyOp& op, RequestAudit& 
   which.categories = grant->categories;
   if (auto times = read_times(op.since, op.until, *snapshot->zone, which.since_us, which.until_us); !times)
     return audit.refuse(times.error().message, out);
+  if (op.remote && !ctx.anchored_head)
+    return audit.refuse("--remote: no [remote] store is configured, so no heads are anchored off this machine", out);
   if (!audit.intent(out)) return;
-  auto checks = store.verify(which);
+  auto checks = op.remote ? store.verify(which, ctx.anchored_head) : store.verify(which);
   if (!checks) {
     audit.outcome(0, "failed: " + checks.error().message);
     return (void)out.error(checks.error().message);
@@ -261,8 +263,10 @@ void Service::Impl::run(const Caller& caller, const VerifyOp& op, RequestAudit& 
     if (!c.problems.empty()) ++damaged;
     char day[16];
     std::snprintf(day, sizeof day, "%04d-%02d-%02d", c.bucket.year, c.bucket.month, c.bucket.day);
-    buckets.push_back({{"category", c.bucket.category}, {"lane", c.bucket.lane}, {"day", day}, {"blocks", c.blocks},
-                       {"links", c.links}, {"head", c.head}, {"problems", problems}});
+    json b{{"category", c.bucket.category}, {"lane", c.bucket.lane}, {"day", day}, {"blocks", c.blocks},
+           {"links", c.links}, {"head", c.head}, {"problems", problems}};
+    if (op.remote) b["anchored"] = c.anchored;
+    buckets.push_back(std::move(b));
   }
   if (!audit.outcome(checks->size(),
                      damaged ? std::to_string(damaged) + " bucket(s) failed verification" : "all intact"))

@@ -37,6 +37,9 @@ struct ServiceContext {
   std::function<Result<void>(const store::Event&, const std::function<bool(std::string_view)>&)> read_remote;
   // A hold was placed or released (the remote store's legal holds follow); may be unset.
   std::function<void(const retention::Hold&)> hold_changed;
+  // The seal head anchored off the machine for a bucket (verify --remote); unset
+  // without [remote].
+  store::Store::AnchorOf anchored_head;
 };
 
 class Service {

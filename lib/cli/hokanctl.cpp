@@ -54,7 +54,7 @@ constexpr const char* kUsage =
     "  hold release NAME --reason TEXT\n"
     "  hold list [--format table|json]\n"
     "  ledger [--since T] [--format table|json]       destruction receipts\n"
-    "  verify [--category C] [--since T] [--until T] [--format table|json]\n"
+    "  verify [--category C] [--since T] [--until T] [--remote] [--format table|json]\n"
     "           check every bucket against its seal chain (tamper evidence)\n"
     "\n"
     "Times: 2026-11-01, \"2026-11-01 03:12:00\", RFC 3339, now, today, yesterday,\n"
@@ -314,6 +314,7 @@ int ledger(const std::string& socket, const Args& args) {
 // Exit status 0 when every bucket checked is intact, 1 when any is not.
 int verify(const std::string& socket, const Args& args) {
   json request = {{"op", "verify"}};
+  if (args.flags.contains("remote")) request["remote"] = true;
   for (const char* single : {"since", "until"})
     if (args.has(single)) request[single] = args.value(single);
   if (args.has("category")) request["category"] = args.values("category");
@@ -575,7 +576,7 @@ const std::vector<CommandSpec>& commands() {
       {"hold release", {{"reason"}, {}}, holds},
       {"hold list", {{"format"}, {}}, holds},
       {"ledger", {{"since", "format"}, {}}, ledger},
-      {"verify", {{"category", "since", "until", "format"}, {}}, verify},
+      {"verify", {{"category", "since", "until", "format"}, {"remote"}}, verify},
       {"subject find", {{"user", "ip", "purpose", "format"}, {}}, subject},
       {"subject erase", {{"user", "ip", "category", "reason"}, {}}, subject},
       {"object list", {{"category", "camera", "since", "until", "purpose", "format"}, {}}, object},

@@ -345,7 +345,8 @@ class Loader {
   }
 
   void read_remote(const toml::table& t, Config& c) {
-    check_keys(t, "remote", {"endpoint", "region", "bucket_prefix", "credentials_file", "ca", "keep_local", "categories"});
+    check_keys(t, "remote",
+               {"endpoint", "region", "bucket_prefix", "credentials_file", "ca", "keep_local", "anchor_interval", "categories"});
     auto& r = c.remote;
     r.enabled = true;
     if (auto s = required_string(t, "remote", "endpoint")) {
@@ -376,6 +377,16 @@ class Loader {
         error(*n, "remote.keep_local", seconds.error().message);
       else
         r.keep_local_seconds = *seconds;
+    }
+    if (const toml::node* n = t.get("anchor_interval")) {
+      if (auto s = n->as_string(); !s)
+        wrong_type(*n, "remote.anchor_interval", "a duration such as \"1min\"");
+      else if (auto seconds = parse_duration_seconds(s->get()); !seconds)
+        error(*n, "remote.anchor_interval", seconds.error().message);
+      else if (*seconds < 1 || *seconds > 86400)
+        error(*n, "remote.anchor_interval", "expected 1s to 1d: how long a forged chain could go unanchored");
+      else
+        r.anchor_seconds = *seconds;
     }
     if (auto s = required_string(t, "remote", "credentials_file")) {
       r.credentials_file = *s;

@@ -173,6 +173,7 @@ struct Config {
     std::string access_key, secret_key;  // read from credentials_file
     std::string ca;                      // CA bundle for an https endpoint; empty: the system's
     int64_t keep_local_seconds = 86400;  // local copy kept this long after a verified upload
+    int64_t anchor_seconds = 60;         // seal heads and receipts anchored this often
     std::vector<std::string> categories;
   } remote;
 

@@ -11,6 +11,7 @@
 
 #include "core/sha256.h"
 #include "core/time_format.h"
+#include "retention/period.h"
 #include "remote/envelope.h"
 
 namespace hokan::remote {
@@ -20,6 +21,7 @@ namespace {
 constexpr char kJournal[] = "remote";
 constexpr char kStillLocal[] = "remote-local";
 constexpr char kHoldJobs[] = "remote-holds";
+constexpr char kAnchorState[] = "remote-anchor";
 // Parts of a multipart upload: S3 wants at least 5 MiB for every part but the last; 8
 // MiB keeps a shipping object's memory at about two parts.
 constexpr std::size_t kPartBytes = 8 << 20;
@@ -74,6 +76,7 @@ Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std:
       policy_(std::move(policy)),
       holds_(std::move(holds)),
       keys_(std::move(keys)),
+      ledger_bucket_(remote.bucket_prefix + "ledger"),
       categories_(remote.categories.begin(), remote.categories.end()) {}
 
 Shipper::~Shipper() { stop(); }
@@ -114,8 +117,30 @@ std::string Shipper::bucket_of(const store::Event& object) const {
 
 void Shipper::notice(const std::vector<store::Event>& batch) {
   bool any = false;
+  // Which buckets the batch wrote, for anchoring: the day is looked up only when an
+  // event leaves the day of the one before (this runs for every event).
+  const core::TimeZone& zone = *policy_()->config().zone;
+  int64_t day_begin = 0, day_end = 0;
+  int day = 0;
+  const store::Event* last = nullptr;
+  std::vector<std::tuple<std::string, std::string, int>> written;
+  for (const auto& e : batch) {
+    bool same_day = e.time_us >= day_begin && e.time_us < day_end;
+    if (!same_day) {
+      auto c = zone.to_civil(e.time_us);
+      day = c.year * 10000 + c.month * 100 + c.day;
+      day_begin = zone.from_civil(core::CivilTime{c.year, c.month, c.day});
+      int y, m, d;
+      core::civil_from_days(core::days_from_civil(c.year, c.month, c.day) + 1, y, m, d);
+      day_end = zone.from_civil(core::CivilTime{y, m, d});
+    }
+    if (!same_day || !last || last->category != e.category || last->lane != e.lane)
+      written.emplace_back(e.category, e.lane, day);
+    last = &e;
+  }
   {
     std::lock_guard lock(mutex_);
+    dirty_.insert(written.begin(), written.end());
     for (const auto& e : batch) {
       if (!e.is_object() || !categories_.contains(e.category) || !queued_ids_.insert(e.id).second) continue;
       // The whole record: holds match its host, camera and case, which decide its lock.
@@ -223,13 +248,21 @@ void Shipper::run() {
   reconcile();
   auto retry = std::chrono::duration_cast<std::chrono::milliseconds>(kFirstRetry);
   auto next_local_check = std::chrono::steady_clock::now();
+  auto next_anchor = std::chrono::steady_clock::now() + std::chrono::seconds(config_.anchor_seconds);
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     if (std::chrono::steady_clock::now() >= next_local_check) {
       lock.unlock();
       remove_expired_local();
       lock.lock();
-      next_local_check = std::chrono::steady_clock::now() + kLocalCheckEvery;
+      next_local_check = std::min(std::chrono::steady_clock::now() + kLocalCheckEvery, next_anchor);
+    }
+    if (std::chrono::steady_clock::now() >= next_anchor) {
+      lock.unlock();
+      anchor();
+      lock.lock();
+      next_anchor = std::chrono::steady_clock::now() + std::chrono::seconds(config_.anchor_seconds);
+      next_local_check = std::min(next_local_check, next_anchor);
     }
     if (holds_pending_) {
       holds_pending_ = false;
@@ -454,11 +487,8 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
     ++done.objects_checked;
     (void)meta_->erase(kJournal, key);
   }
+  // (buckets_made_ may still name it: no upload goes there again, as its key is gone.)
   (void)s3_.delete_bucket(done.bucket);
-  {
-    std::lock_guard lock(mutex_);
-    buckets_made_.erase(done.bucket);
-  }
   if (auto still = meta_->list(kStillLocal))
     for (const auto& [journal_key, text] : *still)
       if (keys.contains(journal_key.substr(16))) (void)meta_->erase(kStillLocal, journal_key);
@@ -487,6 +517,76 @@ Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, 
     (void)meta_->erase(kJournal, key);
   }
   return done;
+}
+
+std::string Shipper::head_key(const std::string& category, const std::string& lane, int day) const {
+  char date[16];
+  std::snprintf(date, sizeof date, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+  return "heads/" + category + "/" + lane + "/" + date;
+}
+
+void Shipper::anchor() {
+  std::set<std::tuple<std::string, std::string, int>> dirty;
+  {
+    std::lock_guard lock(mutex_);
+    dirty.swap(dirty_);
+  }
+  auto policy = policy_();
+  const auto& zone = *policy->config().zone;
+  int64_t now = core::now_us();
+  ObjectLock lock;
+  lock.retain_until_us = retention::expiry_of(now, policy->config().ledger.retention, zone);
+  auto put_back = [&](const Error& e) {
+    if (auto log = logger()) log->error("anchoring to {} failed (tried again next round): {}", ledger_bucket_, e.message);
+    errors_.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard guard(mutex_);
+    dirty_.insert(dirty.begin(), dirty.end());
+  };
+  auto state = meta_->get(kAnchorState, "receipts_since");
+  int64_t receipts_since = state && *state ? std::strtoll((*state)->c_str(), nullptr, 10) : 0;
+  auto receipts = meta_->ledger(receipts_since);
+  if (dirty.empty() && (!receipts || receipts->empty())) return;
+  if (!buckets_made_.contains(ledger_bucket_)) {
+    if (auto made = s3_.create_bucket(ledger_bucket_); !made) return put_back(made.error());
+    buckets_made_.insert(ledger_bucket_);
+  }
+  std::string at = core::format_rfc3339(now, zone);
+  for (const auto& [category, lane, day] : dirty) {
+    store::BucketInfo info{category, lane, day / 10000, day / 100 % 100, day % 100, ""};
+    auto head = store_.seal_head(info);
+    if (!head) return put_back(head.error());
+    if (!*head) continue;  // destroyed meanwhile
+    const std::string key = head_key(category, lane, day);
+    json j{{"category", category}, {"lane", lane}, {"day", key.substr(key.size() - 10)},
+           {"links", (*head)->links}, {"head", (*head)->head}, {"at", at}};
+    // Each round is a new version of the bucket's key: the store keeps them all, locked.
+    if (auto put = s3_.put_object(ledger_bucket_, key, j.dump(), lock, {}); !put)
+      return put_back(put.error());
+  }
+  if (receipts && !receipts->empty()) {
+    std::string body;
+    for (const auto& r : *receipts) body += r + "\n";
+    if (auto put = s3_.put_object(ledger_bucket_, "receipts/" + hex16(static_cast<uint64_t>(now)), body, lock, {}); !put)
+      return put_back(put.error());
+    (void)meta_->put(kAnchorState, "receipts_since", std::to_string(now + 1));
+  }
+}
+
+Result<std::optional<store::Store::Anchor>> Shipper::anchored_head(const store::BucketInfo& b) const {
+  std::string body;
+  auto got = s3_.get_object(ledger_bucket_, head_key(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day),
+                            [&](std::string_view bytes) {
+                              body.append(bytes);
+                              return body.size() < (1 << 20);
+                            });
+  if (!got) {
+    if (got.error().code == Errc::not_found) return std::optional<store::Store::Anchor>{};
+    return std::unexpected(got.error());
+  }
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded()) return fail(Errc::corruption, "the anchored head of " + b.path + " is not JSON");
+  return std::optional<store::Store::Anchor>{
+      store::Store::Anchor{j.value("links", uint64_t{0}), j.value("head", ""), j.value("at", "")}};
 }
 
 ShipperStatus Shipper::status() const {

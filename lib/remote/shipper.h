@@ -24,6 +24,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "config/config.h"
@@ -97,6 +98,10 @@ class Shipper {
   [[nodiscard]] Result<RemoteDestroyed> destroy_objects(const store::BucketInfo& bucket,
                                                         const std::vector<store::Event>& objects);
 
+  // The seal head last anchored for a bucket in the ledger bucket, or nothing.
+  // Errors: io. For verify --remote.
+  [[nodiscard]] Result<std::optional<store::Store::Anchor>> anchored_head(const store::BucketInfo& bucket) const;
+
   ShipperStatus status() const;
   const KeyStore& keys() const { return *keys_; }
 
@@ -104,6 +109,11 @@ class Shipper {
   Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
           PolicySource policy, std::shared_ptr<const retention::Holds> holds, std::unique_ptr<KeyStore> keys);
   void sync_holds();
+  // Tamper evidence anchored off the machine: the chain heads of the buckets written
+  // since the last round, and the ledger receipts since then, into the Object-Locked
+  // "<prefix>ledger" bucket, retained as long as the ledger ([ledger] retention).
+  void anchor();
+  std::string head_key(const std::string& category, const std::string& lane, int day) const;
   Result<uint64_t> sync_hold(const retention::Hold& hold);
   bool kept_by_hold_or_case(const store::Event& object) const;
   void run();
@@ -123,6 +133,9 @@ class Shipper {
   std::unique_ptr<KeyStore> keys_;
   std::function<void(const std::string&, uint64_t)> on_hold_synced_;
   bool holds_pending_ = false;  // under mutex_
+  // Buckets written since the last anchoring: (category, lane, yyyymmdd). Under mutex_.
+  std::set<std::tuple<std::string, std::string, int>> dirty_;
+  std::string ledger_bucket_;
   std::set<std::string> categories_;
 
   mutable std::mutex mutex_;

@@ -237,6 +237,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
       return s->read(e, sink);
     };
     service_context.hold_changed = [s = shipper.get()](const retention::Hold& h) { s->hold_changed(h); };
+    service_context.anchored_head = [s = shipper.get()](const store::BucketInfo& b) { return s->anchored_head(b); };
   }
   api::Service service(std::move(service_context));
   if (shipper)

@@ -170,6 +170,7 @@ struct BucketCheck {
     std::string detail;
   };
   std::vector<Problem> problems;  // empty: intact
+  bool anchored = false;  // an anchor was given and the chain passes through it
 };
 
 class Store {
@@ -207,6 +208,21 @@ class Store {
   // Checks every bucket `which` selects (its categories and time range; the other fields
   // are ignored) against its seal chain. Blocking; reads whole buckets. Errors: io.
   [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which) const;
+  // A chain head kept off the machine: after `links` links the chain hashed to `head`.
+  struct Anchor {
+    uint64_t links = 0;
+    std::string head;  // hex
+    std::string at;    // when it was anchored, for the report
+  };
+  // Also checks each bucket's chain against the anchor `anchor_of` gives for it (none:
+  // not anchored): a chain that does not pass through it is reported as an "anchor"
+  // problem — what a forger who recomputes a whole chain cannot hide. Errors: as verify,
+  // and what `anchor_of` fails with.
+  using AnchorOf = std::function<Result<std::optional<Anchor>>(const BucketInfo&)>;
+  [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which, const AnchorOf& anchor_of) const;
+  // The bucket's chain head now: its links and the hex hash they end at (nothing for a
+  // bucket without a chain or no longer kept). Errors: io.
+  [[nodiscard]] Result<std::optional<Anchor>> seal_head(const BucketInfo& bucket) const;
 
   // Every bucket on disk, oldest first.
   std::vector<BucketInfo> buckets() const;

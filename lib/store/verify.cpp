@@ -20,7 +20,8 @@ std::string key_text(codec::RecordKey key) {
 }
 
 // Follows the chain link by link; returns what each sealed block should hash to.
-std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCheck& check) {
+std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCheck& check,
+                                                    const std::optional<Store::Anchor>& anchor) {
   std::map<codec::RecordKey, seal::Digest> sealed;
   seal::Head head;
   std::string head_bytes;
@@ -56,7 +57,13 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
     previous = seal::sha256(value);
     for (const auto& b : link->blocks) sealed[b.key] = b.digest;
     ++check.links;
+    if (anchor && check.links == anchor->links) check.anchored = seal::hex(previous) == anchor->head;
   }
+  if (anchor && !check.anchored)
+    check.problems.push_back({"anchor", 0,
+                              "the chain does not pass through the head anchored off the machine at " + anchor->at +
+                                  " (link " + std::to_string(anchor->links) + ", " + anchor->head.substr(0, 16) +
+                                  "…): it was rewritten here, or recomputed"});
   if (check.problems.empty() && (expected != head.seq || (head.seq && previous != head.hash)))
     check.problems.push_back({"chain", 0,
                               "the chain has " + std::to_string(expected) + " links but its head names " +
@@ -101,7 +108,24 @@ Result<void> check_objects(const BucketDb& db, BucketCheck& check) {
 
 }  // namespace
 
-Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
+Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const { return verify(which, {}); }
+
+Result<std::optional<Store::Anchor>> Store::seal_head(const BucketInfo& info) const {
+  auto& impl = *impl_;
+  BucketId id{info.category, info.lane, static_cast<DayNumber>(info.year * 10000 + info.month * 100 + info.day)};
+  auto opened = impl.bucket(id, Store::Impl::Access::read);
+  if (!opened) return std::unexpected(opened.error());
+  if (!*opened) return std::optional<Anchor>{};
+  std::string bytes;
+  auto s = (*opened)->store.db->Get({}, (*opened)->store.index, seal::kHeadKey, &bytes);
+  if (s.IsNotFound()) return std::optional<Anchor>{};
+  if (!s.ok()) return std::unexpected(status_error(s, "read the seal head of " + (*opened)->path));
+  auto head = seal::decode_head(bytes);
+  if (!head || head->seq == 0) return std::optional<Anchor>{};
+  return std::optional<Anchor>{Anchor{head->seq, seal::hex(head->hash), ""}};
+}
+
+Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which, const AnchorOf& anchor_of) const {
   auto& impl = *impl_;
   std::vector<BucketCheck> out;
   for (auto& [day, ids] : impl.plan(which)) {
@@ -112,7 +136,13 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const {
       const Bucket& bucket = **opened;
       BucketCheck check;
       check.bucket = info_of(id, bucket.path);
-      auto sealed = walk_chain(bucket.store, check);
+      std::optional<Anchor> anchor;
+      if (anchor_of) {
+        auto found = anchor_of(check.bucket);
+        if (!found) return std::unexpected(found.error());
+        anchor = *found;
+      }
+      auto sealed = walk_chain(bucket.store, check, anchor);
       auto walked = for_each_block(bucket.store, [&](std::string_view key_bytes, std::string_view value) -> Result<void> {
         ++check.blocks;
         auto key = codec::decode_block_key(key_bytes);

@@ -7,6 +7,7 @@
 # deleted, the data key gone from the disk, the receipt saying both.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ceph_lib.sh"
+: "${FORGE_CHAIN:?FORGE_CHAIN must point at the forge_chain test tool}"
 ceph_skip_unless_usable
 trap 'rc=$?; set +e; ceph_stop; (exit $rc); cleanup' EXIT
 
@@ -28,6 +29,7 @@ region = "$CEPH_REGION"
 bucket_prefix = "hkt-"
 credentials_file = "$creds"
 keep_local = "0s"
+anchor_interval = "1s"
 categories = ["cctv", "applicant_docs"]
 
 [[category]]
@@ -177,5 +179,30 @@ expect_eq "the receipt counts the remote versions deleted" 1 "$(jq -r .remote_ve
 expect_eq "and the key destroyed" 1 "$(jq -r .key_destroyed <<<"$receipt")"
 expect_eq "footage still readable" "$(sha256sum < "$WORK/seg1" | cut -d' ' -f1)" \
   "$(hctl object get cctv door-1.ts --purpose INC-1 -o "$WORK/seg1.again" && sha256sum < "$WORK/seg1.again" | cut -d' ' -f1)"
+# ---- tamper evidence anchored off the machine: a chain recomputed here is caught
+tcp_port=$(awk '$1=="tcp"{n=split($2,a,":"); print a[n]; exit}' "$WORK/state/endpoints")
+evidence="EVIDENCE-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+for i in $(seq 1 20); do
+  note="routine line $i"; [ $((i % 7)) = 0 ] && note="$evidence line $i"
+  printf '<134>1 %s fw1 sshd - - - %s\n' "$(date -u +%FT%TZ)" "$note"
+done | socat -u - "TCP:127.0.0.1:$tcp_port"
+wait_count 20 --category operation --since -1h > /dev/null
+anchored=false
+for i in $(seq 1 100); do
+  anchored=$(hctl verify --remote --category operation --format json 2>/dev/null | jq -r .anchored | sort -u | tr '\n' ' ')
+  [ "$anchored" = "true " ] && break; sleep 0.2
+done
+expect_eq "the day's chain head is anchored in the ledger bucket" "true " "$anchored"
+expect_eq "verify --remote: intact" 0 "$(hctl verify --remote --category operation >/dev/null 2>&1; echo $?)"
+expect_eq "receipts are anchored too" yes "$(s3curl GET "/hkt-ledger?versions=" | grep -q '<Key>receipts/' && echo yes || echo no)"
 echo "figures: remote: $(metric hokan_remote_uploaded_total) objects shipped, $(metric hokan_remote_upload_errors_total) failed attempts retried, peak RSS $(awk '/VmHWM/ {print $2 " kB"}' /proc/$HOKAND_PID/status)"
+stop_hokand
+expect_eq "the forger removes the evidence and re-seals the day" 2 "$("$FORGE_CHAIN" "$WORK/state" Asia/Tokyo operation "$evidence")"
+start_hokand "$config"
+url="http://127.0.0.1:$(awk '$1=="http"{n=split($2,a,":"); print a[n]; exit}' "$WORK/state/endpoints")"
+expect_eq "the local chain alone looks intact" 0 "$(hctl verify --category operation >/dev/null 2>&1; echo $?)"
+set +e; remote_check=$(hctl verify --remote --category operation --format json 2>&1); code=$?; set -e
+expect_eq "verify --remote catches the rewritten chain" 1 "$code"
+expect_contains "naming the anchored head it no longer passes through" "anchored off the machine" "$remote_check"
+
 finish
