@@ -346,7 +346,8 @@ class Loader {
 
   void read_remote(const toml::table& t, Config& c) {
     check_keys(t, "remote",
-               {"endpoint", "region", "bucket_prefix", "credentials_file", "ca", "keep_local", "anchor_interval", "categories"});
+               {"endpoint", "region", "bucket_prefix", "credentials_file", "ca", "keep_local", "anchor_interval",
+                "escrow_public_key", "categories"});
     auto& r = c.remote;
     r.enabled = true;
     if (auto s = required_string(t, "remote", "endpoint")) {
@@ -365,6 +366,10 @@ class Loader {
         error(*t.get("bucket_prefix"), "remote.bucket_prefix",
               "expected 1 to 20 of a-z 0-9 - (not starting with -), got \"" + *s + "\"");
       r.bucket_prefix = *s;
+    }
+    if (auto s = string_at(t, "remote", "escrow_public_key")) {
+      if (!std::ifstream(*s).good()) error(*t.get("escrow_public_key"), "remote.escrow_public_key", "cannot read \"" + *s + "\"");
+      r.escrow_public_key = *s;
     }
     if (auto s = string_at(t, "remote", "ca")) {
       if (!std::ifstream(*s).good()) error(*t.get("ca"), "remote.ca", "cannot read \"" + *s + "\"");

@@ -174,6 +174,9 @@ struct Config {
     std::string ca;                      // CA bundle for an https endpoint; empty: the system's
     int64_t keep_local_seconds = 86400;  // local copy kept this long after a verified upload
     int64_t anchor_seconds = 60;         // seal heads and receipts anchored this often
+    // An RSA public key (PEM) whose private half is kept offline: each data key is also
+    // stored in the remote store wrapped with it, so the keys survive this disk.
+    std::string escrow_public_key;
     std::vector<std::string> categories;
   } remote;
 

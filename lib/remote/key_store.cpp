@@ -60,6 +60,22 @@ bool KeyStore::destroyed(const std::string& bucket) const {
   return fs::exists(tombstone_of(bucket), ec);
 }
 
+bool KeyStore::escrowed(const std::string& bucket) const {
+  std::error_code ec;
+  return fs::exists(dir_ + "/" + bucket + ".escrowed", ec);
+}
+
+Result<void> KeyStore::mark_escrowed(const std::string& bucket) {
+  if (!safe_name(bucket)) return fail(Errc::invalid_argument, "not a remote bucket name: \"" + bucket + "\"");
+  std::string mark = dir_ + "/" + bucket + ".escrowed";
+  int fd = ::open(mark.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return std::unexpected(errno_error("create " + mark));
+  ::fsync(fd);
+  ::close(fd);
+  if (!sync_dir(dir_)) return std::unexpected(errno_error("sync " + dir_));
+  return {};
+}
+
 Result<std::optional<DataKey>> KeyStore::find(const std::string& bucket) const {
   if (!safe_name(bucket)) return fail(Errc::invalid_argument, "not a remote bucket name: \"" + bucket + "\"");
   std::lock_guard lock(mutex_);
@@ -129,7 +145,9 @@ Result<bool> KeyStore::destroy(const std::string& bucket) {
   ok = ok && ::pwrite(fd, noise.data(), noise.size(), 0) == static_cast<ssize_t>(noise.size()) && ::fdatasync(fd) == 0;
   ::close(fd);
   if (!ok) return std::unexpected(errno_error("overwrite key " + path));
-  if (::unlink(path.c_str()) != 0 || !sync_dir(dir_)) return std::unexpected(errno_error("remove key " + path));
+  if (::unlink(path.c_str()) != 0) return std::unexpected(errno_error("remove key " + path));
+  ::unlink((dir_ + "/" + bucket + ".escrowed").c_str());
+  if (!sync_dir(dir_)) return std::unexpected(errno_error("sync " + dir_));
   return true;
 }
 

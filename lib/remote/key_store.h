@@ -32,6 +32,10 @@ class KeyStore {
   // Returns whether a key existed. Errors: io.
   [[nodiscard]] Result<bool> destroy(const std::string& bucket);
   bool destroyed(const std::string& bucket) const;
+  // Whether the key's escrow copy is in the remote store (a mark next to the key, so a
+  // restart does not upload it again); the mark goes with the key.
+  bool escrowed(const std::string& bucket) const;
+  [[nodiscard]] Result<void> mark_escrowed(const std::string& bucket);
 
   const std::string& dir() const { return dir_; }
 

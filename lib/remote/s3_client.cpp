@@ -83,7 +83,8 @@ std::vector<std::string> lock_headers(const ObjectLock& lock) {
     h.push_back("x-amz-object-lock-mode: COMPLIANCE");
     h.push_back("x-amz-object-lock-retain-until-date: " + iso8601(*lock.retain_until_us));
   }
-  h.push_back(std::string("x-amz-object-lock-legal-hold: ") + (lock.legal_hold ? "ON" : "OFF"));
+  // Only when ON: any lock header, even OFF, is refused on a bucket without Object Lock.
+  if (lock.legal_hold) h.push_back("x-amz-object-lock-legal-hold: ON");
   return h;
 }
 
@@ -230,9 +231,9 @@ Result<void> expect_2xx(const std::string& what, long status, const std::string&
 }
 }  // namespace
 
-Result<void> S3Client::create_bucket(const std::string& bucket) const {
+Result<void> S3Client::create_bucket(const std::string& bucket, bool object_lock) const {
   Request r{.method = "PUT", .bucket = bucket};
-  r.headers = {"x-amz-bucket-object-lock-enabled: true"};
+  if (object_lock) r.headers = {"x-amz-bucket-object-lock-enabled: true"};
   r.has_body = true;
   auto response = perform(r);
   if (!response) return std::unexpected(response.error());
@@ -363,13 +364,14 @@ Result<std::optional<ObjectHead>> S3Client::head_object(const std::string& bucke
   return std::optional<ObjectHead>{std::move(head)};
 }
 
-Result<std::vector<ObjectVersion>> S3Client::list_versions(const std::string& bucket) const {
+Result<std::vector<ObjectVersion>> S3Client::list_versions(const std::string& bucket, const std::string& prefix) const {
   std::vector<ObjectVersion> out;
   std::string key_marker, version_marker;
   for (int page = 0; page < 100000; ++page) {
     // libcurl signs the query as written, and S3 wants it sorted: byte order.
     std::string query;
     if (!key_marker.empty()) query += "key-marker=" + url_escape(key_marker, false) + "&";
+    if (!prefix.empty()) query += "prefix=" + url_escape(prefix, false) + "&";
     if (!version_marker.empty()) query += "version-id-marker=" + url_escape(version_marker, false) + "&";
     query += "versions=";
     auto response = perform(Request{.method = "GET", .bucket = bucket, .query = query});

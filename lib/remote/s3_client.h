@@ -55,7 +55,7 @@ class S3Client {
 
   // Creates the bucket with Object Lock (and so versioning); one that exists and is
   // ours already is fine. Errors: io (network, or the store refused, with its code).
-  [[nodiscard]] Result<void> create_bucket(const std::string& bucket) const;
+  [[nodiscard]] Result<void> create_bucket(const std::string& bucket, bool object_lock = true) const;
   [[nodiscard]] Result<void> delete_bucket(const std::string& bucket) const;
 
   [[nodiscard]] Result<void> put_object(const std::string& bucket, const std::string& key, std::string_view body,
@@ -81,7 +81,8 @@ class S3Client {
   // The object's size and metadata, or nothing when it answers 404. Errors: io.
   [[nodiscard]] Result<std::optional<ObjectHead>> head_object(const std::string& bucket, const std::string& key) const;
   // Every version and delete marker. A missing bucket has none. Errors: io.
-  [[nodiscard]] Result<std::vector<ObjectVersion>> list_versions(const std::string& bucket) const;
+  [[nodiscard]] Result<std::vector<ObjectVersion>> list_versions(const std::string& bucket,
+                                                                 const std::string& prefix = "") const;
   [[nodiscard]] Result<void> delete_version(const std::string& bucket, const ObjectVersion& version) const;
   [[nodiscard]] Result<void> set_legal_hold(const std::string& bucket, const ObjectVersion& version, bool on) const;
 

@@ -62,8 +62,16 @@ Result<std::unique_ptr<Shipper>> Shipper::open(const config::Config::Remote& rem
                                                PolicySource policy, std::shared_ptr<const retention::Holds> holds) {
   auto keys = KeyStore::open(state_dir + "/remote/keys");
   if (!keys) return std::unexpected(keys.error());
-  return std::unique_ptr<Shipper>(
+  std::unique_ptr<Escrow> escrow;
+  if (!remote.escrow_public_key.empty()) {
+    auto loaded = Escrow::load(remote.escrow_public_key);
+    if (!loaded) return std::unexpected(loaded.error());
+    escrow = std::move(*loaded);
+  }
+  auto shipper = std::unique_ptr<Shipper>(
       new Shipper(remote, store, std::move(meta), std::move(policy), std::move(holds), std::move(*keys)));
+  shipper->escrow_ = std::move(escrow);
+  return shipper;
 }
 
 Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std::shared_ptr<store::MetaStore> meta,
@@ -76,6 +84,7 @@ Shipper::Shipper(const config::Config::Remote& remote, store::Store& store, std:
       policy_(std::move(policy)),
       holds_(std::move(holds)),
       keys_(std::move(keys)),
+      keys_bucket_(remote.bucket_prefix + "keys"),
       ledger_bucket_(remote.bucket_prefix + "ledger"),
       categories_(remote.categories.begin(), remote.categories.end()) {}
 
@@ -332,6 +341,7 @@ Result<void> Shipper::ship(const store::Event& object) {
     if (data_key.error().code == Errc::permission_denied) return {};  // the bucket was destroyed
     return std::unexpected(data_key.error());
   }
+  if (auto escrowed = ensure_escrowed(bucket, *data_key); !escrowed) return escrowed;
   if (!buckets_made_.contains(bucket)) {
     if (auto made = s3_.create_bucket(bucket); !made) return made;
     buckets_made_.insert(bucket);
@@ -355,6 +365,21 @@ Result<void> Shipper::ship(const store::Event& object) {
   uploaded_.fetch_add(1, std::memory_order_relaxed);
   uploaded_bytes_.fetch_add(object.object_size, std::memory_order_relaxed);
   return {};
+}
+
+Result<void> Shipper::ensure_escrowed(const std::string& bucket, const DataKey& key) {
+  // Before the first object encrypted with it leaves: a key that only this disk holds
+  // would take every remote copy with it when the disk goes.
+  if (!escrow_ || keys_->escrowed(bucket)) return {};
+  if (!buckets_made_.contains(keys_bucket_)) {
+    // No Object Lock here: an escrow copy must be deletable when its key is destroyed.
+    if (auto made = s3_.create_bucket(keys_bucket_, false); !made) return made;
+    buckets_made_.insert(keys_bucket_);
+  }
+  auto wrapped = escrow_->wrap(key);
+  if (!wrapped) return std::unexpected(wrapped.error());
+  if (auto put = s3_.put_object(keys_bucket_, bucket + ".key", *wrapped, ObjectLock{}, {}); !put) return put;
+  return keys_->mark_escrowed(bucket);
 }
 
 Result<std::string> Shipper::upload(const std::string& bucket, const std::string& key, const store::Event& object,
@@ -480,6 +505,17 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
   auto destroyed = keys_->destroy(done.bucket);
   if (!destroyed) return std::unexpected(destroyed.error());
   done.key_destroyed = *destroyed;
+  if (escrow_) {
+    // Its escrow copy goes too; what the store keeps of it until garbage collection
+    // opens only with the offline private key.
+    auto copies = s3_.list_versions(keys_bucket_, done.bucket + ".key");
+    if (!copies) return std::unexpected(copies.error());
+    for (const auto& v : *copies) {
+      if (v.key != done.bucket + ".key") continue;
+      if (auto deleted = s3_.delete_version(keys_bucket_, v); !deleted) return std::unexpected(deleted.error());
+      ++done.escrow_versions_deleted;
+    }
+  }
   for (const auto& key : keys) {
     auto head = s3_.head_object(done.bucket, key);
     if (!head) return std::unexpected(head.error());

@@ -29,6 +29,7 @@
 
 #include "config/config.h"
 #include "core/error.h"
+#include "remote/escrow.h"
 #include "remote/key_store.h"
 #include "remote/s3_client.h"
 #include "retention/holds.h"
@@ -50,6 +51,7 @@ struct RemoteDestroyed {
   std::string bucket;
   uint64_t versions_deleted = 0;
   bool key_destroyed = false;     // a key existed and is gone now
+  uint64_t escrow_versions_deleted = 0;  // versions of its escrow copy deleted
   uint64_t objects_checked = 0;   // all answered 404 afterwards
 };
 
@@ -131,6 +133,9 @@ class Shipper {
   PolicySource policy_;
   std::shared_ptr<const retention::Holds> holds_;
   std::unique_ptr<KeyStore> keys_;
+  std::unique_ptr<Escrow> escrow_;  // null without [remote] escrow_public_key
+  std::string keys_bucket_;
+  Result<void> ensure_escrowed(const std::string& bucket, const DataKey& key);
   std::function<void(const std::string&, uint64_t)> on_hold_synced_;
   bool holds_pending_ = false;  // under mutex_
   // Buckets written since the last anchoring: (category, lane, yyyymmdd). Under mutex_.

@@ -107,6 +107,7 @@ std::string Purger::pending_receipt(const std::string& purge_id, int64_t now_us,
     receipt["remote_bucket"] = remote.bucket;
     receipt["remote_versions_deleted"] = remote.versions_deleted;
     receipt["key_destroyed"] = remote.key_destroyed;
+    receipt["key_escrow_versions_deleted"] = remote.escrow_versions_deleted;
   }
   return receipt.dump();
 }
@@ -259,7 +260,7 @@ Result<void> Purger::settle() {
     int64_t time_us = 0;
     std::string reason, by;
     bool remote = false;
-    uint64_t remote_versions = 0, keys_destroyed = 0;
+    uint64_t remote_versions = 0, keys_destroyed = 0, escrow_versions = 0;
     std::set<std::string> remote_buckets;
   };
   std::map<std::pair<std::string, std::string>, Sum> sums;
@@ -283,6 +284,7 @@ Result<void> Purger::settle() {
       s.remote_buckets.insert(j.value("remote_bucket", ""));
       s.remote_versions += j.value("remote_versions_deleted", uint64_t{0});
       s.keys_destroyed += j.value("key_destroyed", false) ? 1 : 0;
+      s.escrow_versions += j.value("key_escrow_versions_deleted", uint64_t{0});
     }
   }
   std::vector<std::string> receipts;
@@ -307,6 +309,8 @@ Result<void> Purger::settle() {
       receipt["remote_buckets"] = std::vector<std::string>(s.remote_buckets.begin(), s.remote_buckets.end());
       receipt["remote_versions_deleted"] = s.remote_versions;
       receipt["key_destroyed"] = s.keys_destroyed;
+      // Escrow copies deleted; the store reclaims their space at its garbage collection.
+      receipt["key_escrow_versions_deleted"] = s.escrow_versions;
     }
     receipts.push_back(receipt.dump());
   }

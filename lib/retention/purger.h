@@ -49,6 +49,7 @@ struct RemoteDestruction {
   std::string bucket;
   uint64_t versions_deleted = 0;
   bool key_destroyed = false;
+  uint64_t escrow_versions_deleted = 0;  // versions of the key's escrow copy deleted
 };
 
 struct PurgeCounters {

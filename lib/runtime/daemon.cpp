@@ -188,7 +188,7 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     shipper = std::move(*opened);
     auto* s = shipper.get();
     auto as_receipt = [](const remote::RemoteDestroyed& d) {
-      return retention::RemoteDestruction{true, d.bucket, d.versions_deleted, d.key_destroyed};
+      return retention::RemoteDestruction{true, d.bucket, d.versions_deleted, d.key_destroyed, d.escrow_versions_deleted};
     };
     purger.set_remote(
         [s, as_receipt](const store::BucketInfo& b) -> Result<retention::RemoteDestruction> {

@@ -18,6 +18,9 @@ echo "figures: Ceph up in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 TOKEN="nvr-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 SCANNER="scan-$(head -c 8 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 sha() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
+# The escrow key pair: the public half in the config, the private half "offline".
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$WORK/escrow-private.pem" 2>/dev/null
+openssl pkey -in "$WORK/escrow-private.pem" -pubout -out "$WORK/escrow-public.pem"
 creds=$WORK/remote.toml
 printf 'access_key = "%s"\nsecret_key = "%s"\n' "$CEPH_ACCESS_KEY" "$CEPH_SECRET_KEY" > "$creds"
 chmod 600 "$creds"
@@ -30,6 +33,7 @@ bucket_prefix = "hkt-"
 credentials_file = "$creds"
 keep_local = "0s"
 anchor_interval = "1s"
+escrow_public_key = "$WORK/escrow-public.pem"
 categories = ["cctv", "applicant_docs"]
 
 [[category]]
@@ -151,6 +155,19 @@ for n in 2 3; do
     "$(sha256sum < "$WORK/seg$n.back" | cut -d' ' -f1)"
 done
 
+# ---- the keys survive this disk: the escrow copy, unwrapped with the offline key
+key_path=$WORK/state/remote/keys/$cctv_bucket.key
+rm -f "$key_path"
+expect_eq "without its key the footage cannot be read" 1 \
+  "$(hctl object get cctv door-1.ts --purpose INC-1 -o "$WORK/lost" >/dev/null 2>&1 && echo 0 || echo 1)"
+s3curl GET "/hkt-keys/$cctv_bucket.key" > "$WORK/wrapped.key"
+openssl pkeyutl -decrypt -inkey "$WORK/escrow-private.pem" -pkeyopt rsa_padding_mode:oaep \
+  -pkeyopt rsa_oaep_md:sha256 -pkeyopt rsa_mgf1_md:sha256 -in "$WORK/wrapped.key" -out "$key_path"
+chmod 600 "$key_path"
+hctl object get cctv door-1.ts --purpose INC-1 -o "$WORK/seg1.recovered"
+expect_eq "restored from escrow, the footage reads again" "$(sha256sum < "$WORK/seg1" | cut -d' ' -f1)" \
+  "$(sha256sum < "$WORK/seg1.recovered" | cut -d' ' -f1)"
+
 # ---- a case-clock object: under legal hold until its case closes, then purged
 doc_token="APPLICANT-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 segment "$WORK/cv" "$doc_token" 1
@@ -177,6 +194,8 @@ expect_eq "the key's bytes are nowhere in the state directory" no "$found_key"
 receipt=$(hctl ledger --format json | jq -c 'select(.category == "applicant_docs")' | tail -1)
 expect_eq "the receipt counts the remote versions deleted" 1 "$(jq -r .remote_versions_deleted <<<"$receipt")"
 expect_eq "and the key destroyed" 1 "$(jq -r .key_destroyed <<<"$receipt")"
+expect_eq "and its escrow copy deleted" 1 "$(jq -r .key_escrow_versions_deleted <<<"$receipt")"
+expect_eq "no escrow copy is left to fetch" 404 "$(s3code GET "/hkt-keys/$doc_bucket.key")"
 expect_eq "footage still readable" "$(sha256sum < "$WORK/seg1" | cut -d' ' -f1)" \
   "$(hctl object get cctv door-1.ts --purpose INC-1 -o "$WORK/seg1.again" && sha256sum < "$WORK/seg1.again" | cut -d' ' -f1)"
 # ---- tamper evidence anchored off the machine: a chain recomputed here is caught
