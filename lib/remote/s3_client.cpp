@@ -320,17 +320,24 @@ Result<std::string> S3Client::complete_multipart(const std::string& bucket, cons
 
 Result<void> S3Client::set_retention(const std::string& bucket, const ObjectVersion& version,
                                      int64_t retain_until_us) const {
-  std::string xml = "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode>"
-                    "<RetainUntilDate>" + iso8601(retain_until_us) + "</RetainUntilDate></Retention>";
+  return put_lock_setting(bucket, version, "retention",
+                          "<Retention xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Mode>COMPLIANCE</Mode>"
+                          "<RetainUntilDate>" + iso8601(retain_until_us) + "</RetainUntilDate></Retention>",
+                          "set retention on");
+}
+
+Result<void> S3Client::put_lock_setting(const std::string& bucket, const ObjectVersion& version,
+                                        const std::string& setting, const std::string& xml,
+                                        const std::string& what) const {
   // libcurl signs the query as written: parameters in byte order, each with its '='.
-  std::string query = "retention=";
+  std::string query = setting + "=";
   if (!version.version_id.empty()) query += "&versionId=" + url_escape(version.version_id, false);
   Request r{.method = "PUT", .bucket = bucket, .key = version.key, .query = query};
   r.body = xml;
   r.has_body = true;
   auto response = perform(r);
   if (!response) return std::unexpected(response.error());
-  return expect_2xx("set retention on " + bucket + "/" + version.key, response->status, response->body);
+  return expect_2xx(what + " " + bucket + "/" + version.key, response->status, response->body);
 }
 
 void S3Client::abort_multipart(const std::string& bucket, const std::string& key, const std::string& upload_id) const {
@@ -406,17 +413,10 @@ Result<void> S3Client::delete_version(const std::string& bucket, const ObjectVer
 }
 
 Result<void> S3Client::set_legal_hold(const std::string& bucket, const ObjectVersion& version, bool on) const {
-  std::string xml = std::string("<LegalHold xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>") +
-                    (on ? "ON" : "OFF") + "</Status></LegalHold>";
-  std::string query = "legal-hold=";
-  if (!version.version_id.empty()) query += "&versionId=" + url_escape(version.version_id, false);
-  Request r{.method = "PUT", .bucket = bucket, .key = version.key, .query = query};
-  r.body = xml;
-  r.has_body = true;
-  auto response = perform(r);
-  if (!response) return std::unexpected(response.error());
-  return expect_2xx(std::string(on ? "place" : "release") + " legal hold on " + bucket + "/" + version.key,
-                    response->status, response->body);
+  return put_lock_setting(bucket, version, "legal-hold",
+                          std::string("<LegalHold xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Status>") +
+                              (on ? "ON" : "OFF") + "</Status></LegalHold>",
+                          on ? "place legal hold on" : "release legal hold on");
 }
 
 }  // namespace hokan::remote

@@ -103,6 +103,9 @@ class S3Client {
     const std::function<bool(std::string_view)>* sink = nullptr;  // GET streaming
   };
   Result<Response> perform(const Request& request) const;
+  // PUT ?retention= or ?legal-hold= on one version.
+  Result<void> put_lock_setting(const std::string& bucket, const ObjectVersion& version, const std::string& setting,
+                                const std::string& xml, const std::string& what) const;
   S3Options options_;
 };
 

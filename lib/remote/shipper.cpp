@@ -483,6 +483,30 @@ Result<void> Shipper::read(const store::Event& metadata, const std::function<boo
   return decryptor.finish();
 }
 
+Result<void> Shipper::delete_versions(const std::vector<ObjectVersion>& versions, const std::set<std::string>& keys,
+                                      RemoteDestroyed& done) {
+  for (const auto& v : versions) {
+    if (!keys.contains(v.key)) continue;
+    // The purge decided nothing holds these any more (a case-clock object was uploaded
+    // under legal hold until its case closed).
+    if (!v.delete_marker) (void)s3_.set_legal_hold(done.bucket, v, false);
+    if (auto deleted = s3_.delete_version(done.bucket, v); !deleted) return deleted;
+    ++done.versions_deleted;
+  }
+  return {};
+}
+
+Result<void> Shipper::confirm_gone(const std::set<std::string>& keys, RemoteDestroyed& done) {
+  for (const auto& key : keys) {
+    auto head = s3_.head_object(done.bucket, key);
+    if (!head) return std::unexpected(head.error());
+    if (*head) return fail(Errc::io, done.bucket + "/" + key + " still answers after every version was deleted");
+    ++done.objects_checked;
+    (void)meta_->erase(kJournal, key);
+  }
+  return {};
+}
+
 Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
   RemoteDestroyed done;
   done.bucket = bucket_name(info.category, info.lane, info.year, info.month, info.day);
@@ -490,16 +514,8 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
   auto versions = s3_.list_versions(done.bucket);
   if (!versions) return std::unexpected(versions.error());
   std::set<std::string> keys;
-  for (const auto& v : *versions) {
-    if (!v.delete_marker) {
-      keys.insert(v.key);
-      // The purge decided nothing holds these any more (a case-clock object was uploaded
-      // under legal hold until its case closed).
-      (void)s3_.set_legal_hold(done.bucket, v, false);
-    }
-    if (auto deleted = s3_.delete_version(done.bucket, v); !deleted) return std::unexpected(deleted.error());
-    ++done.versions_deleted;
-  }
+  for (const auto& v : *versions) keys.insert(v.key);  // the whole bucket: delete markers too
+  if (auto deleted = delete_versions(*versions, keys, done); !deleted) return std::unexpected(deleted.error());
   // The key goes whatever the store still keeps (replicas, space not yet reclaimed):
   // without it none of that can be read.
   auto destroyed = keys_->destroy(done.bucket);
@@ -516,13 +532,7 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
       ++done.escrow_versions_deleted;
     }
   }
-  for (const auto& key : keys) {
-    auto head = s3_.head_object(done.bucket, key);
-    if (!head) return std::unexpected(head.error());
-    if (*head) return fail(Errc::io, done.bucket + "/" + key + " still answers after every version was deleted");
-    ++done.objects_checked;
-    (void)meta_->erase(kJournal, key);
-  }
+  if (auto gone = confirm_gone(keys, done); !gone) return std::unexpected(gone.error());
   // (buckets_made_ may still name it: no upload goes there again, as its key is gone.)
   (void)s3_.delete_bucket(done.bucket);
   if (auto still = meta_->list(kStillLocal))
@@ -539,19 +549,8 @@ Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, 
   std::lock_guard guard(destroy_mutex_);
   auto versions = s3_.list_versions(done.bucket);
   if (!versions) return std::unexpected(versions.error());
-  for (const auto& v : *versions) {
-    if (!keys.contains(v.key)) continue;
-    if (!v.delete_marker) (void)s3_.set_legal_hold(done.bucket, v, false);
-    if (auto deleted = s3_.delete_version(done.bucket, v); !deleted) return std::unexpected(deleted.error());
-    ++done.versions_deleted;
-  }
-  for (const auto& key : keys) {
-    auto head = s3_.head_object(done.bucket, key);
-    if (!head) return std::unexpected(head.error());
-    if (*head) return fail(Errc::io, done.bucket + "/" + key + " still answers after every version was deleted");
-    ++done.objects_checked;
-    (void)meta_->erase(kJournal, key);
-  }
+  if (auto deleted = delete_versions(*versions, keys, done); !deleted) return std::unexpected(deleted.error());
+  if (auto gone = confirm_gone(keys, done); !gone) return std::unexpected(gone.error());
   return done;
 }
 

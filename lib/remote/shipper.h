@@ -124,6 +124,11 @@ class Shipper {
   Result<std::string> upload(const std::string& bucket, const std::string& key, const store::Event& object,
                              const DataKey& data_key, const ObjectLock& lock);
   void remove_expired_local();
+  // Deletes every version and delete marker of `keys`, releasing legal holds first.
+  Result<void> delete_versions(const std::vector<ObjectVersion>& versions, const std::set<std::string>& keys,
+                               RemoteDestroyed& done);
+  // Checks each key answers 404 now, and forgets it in the journal.
+  Result<void> confirm_gone(const std::set<std::string>& keys, RemoteDestroyed& done);
   std::string bucket_of(const store::Event& object) const;
 
   config::Config::Remote config_;
