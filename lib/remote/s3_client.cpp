@@ -31,6 +31,22 @@ std::string content_md5(std::string_view body) {
   return core::base64_encode(std::string_view(reinterpret_cast<const char*>(md), len));
 }
 
+// Bodies up to this size go as one buffer without "Expect: 100-continue": radosgw does
+// not answer it for some requests (PUT ?retention=), and libcurl then waits 1 s.
+constexpr std::size_t kDirectBody = 1 << 20;
+
+// One easy handle per thread, reset between requests: its connection cache keeps the
+// connection to the store open instead of a new one per request.
+CURL* thread_handle() {
+  struct Handle {
+    CURL* curl = curl_easy_init();
+    ~Handle() { curl_easy_cleanup(curl); }
+  };
+  thread_local Handle handle;
+  if (handle.curl) curl_easy_reset(handle.curl);
+  return handle.curl;
+}
+
 // The text of every <tag>...</tag> in `xml`, in order (S3's documents are flat enough
 // that no XML parser is needed for the few elements read here).
 std::vector<std::string_view> elements(std::string_view xml, std::string_view tag) {
@@ -160,8 +176,8 @@ std::string s3_error_code(long status, const std::string& body) {
 S3Client::S3Client(S3Options options) : options_(std::move(options)) { global_init(); }
 
 Result<S3Client::Response> S3Client::perform(const Request& request) const {
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
-  if (!curl) return fail(Errc::internal, "libcurl: no handle");
+  CURL* c = thread_handle();
+  if (!c) return fail(Errc::internal, "libcurl: no handle");
   std::string url = options_.endpoint + "/" + request.bucket;
   if (!request.key.empty()) url += "/" + url_escape(request.key, true);
   if (!request.query.empty()) url += "?" + request.query;
@@ -171,10 +187,9 @@ Result<S3Client::Response> S3Client::perform(const Request& request) const {
   t.body = &response.body;
   t.sink = request.sink;
   t.headers = &response.headers;
-  t.curl = curl.get();
+  t.curl = c;
   std::string sigv4 = "aws:amz:" + options_.region + ":s3";
   std::string userpwd = options_.access_key + ":" + options_.secret_key;
-  CURL* c = curl.get();
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4.c_str());
   curl_easy_setopt(c, CURLOPT_USERPWD, userpwd.c_str());
@@ -196,15 +211,24 @@ Result<S3Client::Response> S3Client::perform(const Request& request) const {
   headers = curl_slist_append(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
   for (const auto& h : request.headers) headers = curl_slist_append(headers, h.c_str());
   if (request.method == "PUT" || (request.method == "POST" && request.has_body)) {
-    if (request.method == "PUT") curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    else curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(c, CURLOPT_READDATA, &t);
-    if (request.method == "PUT") curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    else curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-    // (No "Expect:" to turn off 100-continue: libcurl's SigV4 would sign that empty
+    if (request.body.size() <= kDirectBody) {
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    } else {
+      if (request.method == "PUT") curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+      else curl_easy_setopt(c, CURLOPT_POST, 1L);
+      curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+      curl_easy_setopt(c, CURLOPT_READDATA, &t);
+      if (request.method == "PUT") curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      else curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(c, CURLOPT_EXPECT_100_TIMEOUT_MS, 200L);
+    }
+    // (No "Expect:" to turn 100-continue off: libcurl's SigV4 would sign that empty
     // header, which is never sent, and the store would refuse the signature.)
-    headers = curl_slist_append(headers, ("Content-MD5: " + content_md5(request.body)).c_str());
+    headers = curl_slist_append(headers, "Content-Type: application/octet-stream");
+    if (request.content_md5)
+      headers = curl_slist_append(headers, ("Content-MD5: " + content_md5(request.body)).c_str());
   } else if (request.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
@@ -286,6 +310,7 @@ Result<std::string> S3Client::put_part(const std::string& bucket, const std::str
             .query = "partNumber=" + std::to_string(part) + "&uploadId=" + url_escape(upload_id, false)};
   r.body = body;
   r.has_body = true;
+  r.content_md5 = false;
   auto response = perform(r);
   if (!response) return std::unexpected(response.error());
   if (auto ok = expect_2xx("upload part " + std::to_string(part) + " of " + bucket + "/" + key, response->status,

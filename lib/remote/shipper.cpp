@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <map>
 
 #include "core/sha256.h"
@@ -389,19 +391,31 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   part.reserve(std::min<uint64_t>(sealed, kPartBytes + kFrameBytes + kTagBytes));
   std::optional<std::string> upload_id;
   std::vector<std::string> etags;
-  std::string md5s;  // the parts' MD5s, of which S3's multipart ETag is the MD5
   Result<void> failed;
+  // One part uploads while the next is read and encrypted: the store and this machine
+  // work at once, with two parts in memory at the most.
+  std::future<Result<std::string>> in_flight;
+  std::string sending;
+  auto wait_in_flight = [&]() -> Result<void> {
+    if (!in_flight.valid()) return {};
+    auto etag = in_flight.get();
+    if (!etag) return std::unexpected(etag.error());
+    etags.push_back(*etag);
+    return {};
+  };
   auto send_part = [&]() -> Result<void> {
     if (!upload_id) {
       auto id = s3_.start_multipart(bucket, key, lock, {});
       if (!id) return std::unexpected(id.error());
       upload_id = *id;
     }
-    auto etag = s3_.put_part(bucket, key, *upload_id, static_cast<int>(etags.size() + 1), part);
-    if (!etag) return std::unexpected(etag.error());
-    etags.push_back(*etag);
-    md5s += md5_raw(part);
+    if (auto previous = wait_in_flight(); !previous) return previous;
+    sending.swap(part);
     part.clear();
+    int number = static_cast<int>(etags.size() + 1);
+    in_flight = std::async(std::launch::async, [this, &bucket, &key, &upload_id, &sending, number] {
+      return s3_.put_part(bucket, key, *upload_id, number, sending);
+    });
     return {};
   };
   Encryptor encryptor(data_key, object.id, key, [&](std::string_view bytes) -> Result<void> {
@@ -415,6 +429,7 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   });
   if (read && failed) failed = encryptor.finish();
   auto give_up = [&](const Error& e) -> Result<std::string> {
+    if (in_flight.valid()) in_flight.wait();
     if (upload_id) s3_.abort_multipart(bucket, key, *upload_id);
     return std::unexpected(e);
   };
@@ -426,6 +441,7 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   }
   if (!part.empty())
     if (auto sent = send_part(); !sent) return give_up(sent.error());
+  if (auto last = wait_in_flight(); !last) return give_up(last.error());
   auto version = s3_.complete_multipart(bucket, key, *upload_id, etags);
   if (!version) return give_up(version.error());
   // RGW drops the lock headers of a multipart initiate: the new version is locked now,
@@ -435,6 +451,17 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
     if (auto locked = s3_.set_retention(bucket, v, *lock.retain_until_us); !locked) return std::unexpected(locked.error());
   if (lock.legal_hold)
     if (auto held = s3_.set_legal_hold(bucket, v, true); !held) return std::unexpected(held.error());
+  // S3's multipart ETag: the MD5 of the parts' MD5s (the ETags the store answered),
+  // and their count; HEAD must show the same, or the object is not what was sent.
+  std::string md5s;
+  for (auto etag : etags) {
+    std::erase(etag, '"');
+    for (std::size_t i = 0; i + 1 < etag.size(); i += 2) {
+      unsigned byte = 0;
+      std::from_chars(etag.data() + i, etag.data() + i + 2, byte, 16);  // a bad ETag fails the HEAD check
+      md5s.push_back(static_cast<char>(byte));
+    }
+  }
   return core::hex(md5_raw(md5s)) + "-" + std::to_string(etags.size());
 }
 
