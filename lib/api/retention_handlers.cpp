@@ -247,7 +247,10 @@ void Service::Impl::run(const Caller& caller, const VerifyOp& op, RequestAudit& 
   if (op.remote && !ctx.anchored_head)
     return audit.refuse("--remote: no [remote] store is configured, so no heads are anchored off this machine", out);
   if (!audit.intent(out)) return;
-  auto checks = op.remote ? store.verify(which, ctx.anchored_head) : store.verify(which);
+  store::Store::VerifyWith with;
+  if (op.remote) with.anchor_of = ctx.anchored_head;
+  with.shipped = ctx.object_shipped;
+  auto checks = store.verify(which, with);
   if (!checks) {
     audit.outcome(0, "failed: " + checks.error().message);
     return (void)out.error(checks.error().message);

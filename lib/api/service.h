@@ -40,6 +40,7 @@ struct ServiceContext {
   // The seal head anchored off the machine for a bucket (verify --remote); unset
   // without [remote].
   store::Store::AnchorOf anchored_head;
+  std::function<bool(uint64_t)> object_shipped;  // unset without [remote]
 };
 
 class Service {

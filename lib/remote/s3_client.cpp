@@ -143,7 +143,10 @@ std::size_t on_write(char* data, std::size_t size, std::size_t count, void* user
       return n;
     }
   }
-  if (t->body->size() < (1 << 20)) t->body->append(data, n);
+  // An answer hokan reads whole is small (XML, an anchor): a store that sends more is
+  // cut off rather than allowed to fill memory.
+  if (t->body->size() + n > (1 << 20)) return 0;
+  t->body->append(data, n);
   return n;
 }
 
@@ -195,7 +198,9 @@ Result<S3Client::Response> S3Client::perform(const Request& request) const {
   curl_easy_setopt(c, CURLOPT_USERPWD, userpwd.c_str());
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options_.connect_timeout_s);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+  // A store that trickles is as good as down: below 16 KiB/s for low_speed_time_s, the
+  // request ends (and is retried), so no stalled answer holds the shipper or a purge.
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 16384L);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
   if (!options_.ca.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.ca.c_str());
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
@@ -370,8 +375,10 @@ void S3Client::abort_multipart(const std::string& bucket, const std::string& key
 }
 
 Result<void> S3Client::get_object(const std::string& bucket, const std::string& key,
-                                  const std::function<bool(std::string_view)>& sink) const {
+                                  const std::function<bool(std::string_view)>& sink,
+                                  const std::string& version_id) const {
   Request r{.method = "GET", .bucket = bucket, .key = key};
+  if (!version_id.empty()) r.query = "versionId=" + url_escape(version_id, false);
   r.sink = &sink;
   auto response = perform(r);
   if (!response) return std::unexpected(response.error());

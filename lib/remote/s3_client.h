@@ -80,7 +80,8 @@ class S3Client {
 
   // Streams the object's bytes to `sink` (false stops). Errors: not_found (404), io.
   [[nodiscard]] Result<void> get_object(const std::string& bucket, const std::string& key,
-                                        const std::function<bool(std::string_view)>& sink) const;
+                                        const std::function<bool(std::string_view)>& sink,
+                                        const std::string& version_id = "") const;
   // The object's size and metadata, or nothing when it answers 404. Errors: io.
   [[nodiscard]] Result<std::optional<ObjectHead>> head_object(const std::string& bucket, const std::string& key) const;
   // Every version and delete marker. A missing bucket has none. Errors: io.

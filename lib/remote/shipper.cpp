@@ -109,6 +109,22 @@ void Shipper::stop() {
 
 bool Shipper::ships(const std::string& category) const { return categories_.contains(category); }
 
+bool Shipper::shipped(uint64_t object_id) const {
+  auto known = meta_->get(kJournal, hex16(object_id));
+  return known && *known;
+}
+
+bool Shipper::has_key(const store::BucketInfo& b) const {
+  std::string bucket = bucket_name(b.category, b.lane, b.year, b.month, b.day);
+  auto key = keys_->find(bucket);
+  return (key && *key) || keys_->destroyed(bucket);
+}
+
+void Shipper::bucket_rewritten(const store::BucketInfo& b) {
+  std::lock_guard lock(mutex_);
+  dirty_.emplace(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day);
+}
+
 std::string Shipper::bucket_name(const std::string& category, const std::string& lane, int year, int month,
                                  int day) const {
   // S3 bucket names take a-z 0-9 and '-': the category as far as it fits, and a hash of
@@ -308,7 +324,12 @@ void Shipper::run() {
         log->error("object {} not shipped (kept here, retried in {} s): {}", object.id, retry.count() / 1000,
                    shipped.error().message);
     trouble_ = shipped.error().message;
-    // The object stays first in the queue: nothing overtakes it, nothing is dropped.
+    // Nothing is dropped: the object goes to the back of the queue, so one that keeps
+    // failing (a damaged local copy) does not hold back every other.
+    if (queue_.size() > 1 && !queue_.empty() && queue_.front().id == object.id) {
+      queue_.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
     wake_.wait_for(lock, retry, [&] { return stopping_; });
     retry = std::min<std::chrono::milliseconds>(retry * 2, kMaxRetry);
   }
@@ -394,8 +415,8 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   Result<void> failed;
   // One part uploads while the next is read and encrypted: the store and this machine
   // work at once, with two parts in memory at the most.
+  std::string sending;  // declared first: the future's destructor waits for the upload reading it
   std::future<Result<std::string>> in_flight;
-  std::string sending;
   auto wait_in_flight = [&]() -> Result<void> {
     if (!in_flight.valid()) return {};
     auto etag = in_flight.get();
@@ -413,8 +434,18 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
     sending.swap(part);
     part.clear();
     int number = static_cast<int>(etags.size() + 1);
-    in_flight = std::async(std::launch::async, [this, &bucket, &key, &upload_id, &sending, number] {
-      return s3_.put_part(bucket, key, *upload_id, number, sending);
+    in_flight = std::async(std::launch::async, [this, &bucket, &key, &upload_id, &sending, number]() -> Result<std::string> {
+      // The part's MD5, here beside the next part's encryption: the store's ETag must
+      // equal it, or the bytes it keeps are not the bytes sent.
+      std::string md5 = core::hex(md5_raw(sending));
+      auto etag = s3_.put_part(bucket, key, *upload_id, number, sending);
+      if (!etag) return etag;
+      std::string answered = *etag;
+      std::erase(answered, '"');
+      if (answered != md5)
+        return fail(Errc::io, "part " + std::to_string(number) + " of " + bucket + "/" + key + ": the store's ETag " +
+                                  answered + " is not the part's MD5 " + md5);
+      return etag;
     });
     return {};
   };
@@ -523,6 +554,12 @@ Result<void> Shipper::delete_versions(const std::vector<ObjectVersion>& versions
   return {};
 }
 
+void Shipper::forget_still_local(const std::set<std::string>& keys) {
+  if (auto still = meta_->list(kStillLocal))
+    for (const auto& [journal_key, text] : *still)
+      if (keys.contains(journal_key.substr(16))) (void)meta_->erase(kStillLocal, journal_key);
+}
+
 Result<void> Shipper::confirm_gone(const std::set<std::string>& keys, RemoteDestroyed& done) {
   for (const auto& key : keys) {
     auto head = s3_.head_object(done.bucket, key);
@@ -545,10 +582,11 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
   if (auto deleted = delete_versions(*versions, keys, done); !deleted) return std::unexpected(deleted.error());
   // The key goes whatever the store still keeps (replicas, space not yet reclaimed):
   // without it none of that can be read.
+  const bool destroyed_before = keys_->destroyed(done.bucket);  // a retry of a purge that got this far
   auto destroyed = keys_->destroy(done.bucket);
   if (!destroyed) return std::unexpected(destroyed.error());
-  done.key_destroyed = *destroyed;
-  if (escrow_) {
+  done.key_destroyed = *destroyed || destroyed_before;
+  {
     // Its escrow copy goes too; what the store keeps of it until garbage collection
     // opens only with the offline private key.
     auto copies = s3_.list_versions(keys_bucket_, done.bucket + ".key");
@@ -562,9 +600,7 @@ Result<RemoteDestroyed> Shipper::destroy_bucket(const store::BucketInfo& info) {
   if (auto gone = confirm_gone(keys, done); !gone) return std::unexpected(gone.error());
   // (buckets_made_ may still name it: no upload goes there again, as its key is gone.)
   (void)s3_.delete_bucket(done.bucket);
-  if (auto still = meta_->list(kStillLocal))
-    for (const auto& [journal_key, text] : *still)
-      if (keys.contains(journal_key.substr(16))) (void)meta_->erase(kStillLocal, journal_key);
+  forget_still_local(keys);
   return done;
 }
 
@@ -578,6 +614,7 @@ Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, 
   if (!versions) return std::unexpected(versions.error());
   if (auto deleted = delete_versions(*versions, keys, done); !deleted) return std::unexpected(deleted.error());
   if (auto gone = confirm_gone(keys, done); !gone) return std::unexpected(gone.error());
+  forget_still_local(keys);
   return done;
 }
 
@@ -630,25 +667,51 @@ void Shipper::anchor() {
     for (const auto& r : *receipts) body += r + "\n";
     if (auto put = s3_.put_object(ledger_bucket_, "receipts/" + hex16(static_cast<uint64_t>(now)), body, lock, {}); !put)
       return put_back(put.error());
-    (void)meta_->put(kAnchorState, "receipts_since", std::to_string(now + 1));
+    // The cursor is the receipts' own time (a purge's start), not this round's: a purge
+    // that spans a round files receipts dated before it.
+    int64_t latest = receipts_since;
+    for (const auto& r : *receipts) {
+      json j = json::parse(r, nullptr, false);
+      if (j.is_discarded() || !j.is_object()) continue;
+      if (auto t = core::parse_rfc3339(j.value("time", "")); t) latest = std::max(latest, *t + 1);
+    }
+    (void)meta_->put(kAnchorState, "receipts_since", std::to_string(latest));
   }
 }
 
-Result<std::optional<store::Store::Anchor>> Shipper::anchored_head(const store::BucketInfo& b) const {
-  std::string body;
-  auto got = s3_.get_object(ledger_bucket_, head_key(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day),
-                            [&](std::string_view bytes) {
-                              body.append(bytes);
-                              return body.size() < (1 << 20);
-                            });
-  if (!got) {
-    if (got.error().code == Errc::not_found) return std::optional<store::Store::Anchor>{};
-    return std::unexpected(got.error());
+Result<std::vector<store::Store::Anchor>> Shipper::anchored_head(const store::BucketInfo& b) const {
+  std::vector<store::Store::Anchor> out;
+  const std::string key = head_key(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day);
+  auto versions = s3_.list_versions(ledger_bucket_, key);
+  if (!versions) return std::unexpected(versions.error());
+  std::vector<ObjectVersion> ours;
+  for (const auto& v : *versions) {
+    if (v.key != key) continue;
+    if (v.delete_marker) {
+      out.push_back({~uint64_t{0}, "deleted", "a delete marker in " + ledger_bucket_ + "/" + key});
+      continue;
+    }
+    ours.push_back(v);
   }
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) return fail(Errc::corruption, "the anchored head of " + b.path + " is not JSON");
-  return std::optional<store::Store::Anchor>{
-      store::Store::Anchor{j.value("links", uint64_t{0}), j.value("head", ""), j.value("at", "")}};
+  // Versions are listed newest first: check the newest and the oldest.
+  std::vector<ObjectVersion> check;
+  if (!ours.empty()) check.push_back(ours.front());
+  if (ours.size() > 1) check.push_back(ours.back());
+  for (const auto& v : check) {
+    std::string body;
+    auto got = s3_.get_object(
+        ledger_bucket_, key,
+        [&](std::string_view bytes) {
+          body.append(bytes);
+          return body.size() < (1 << 16);
+        },
+        v.version_id);
+    if (!got) return std::unexpected(got.error());
+    json j = json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return fail(Errc::corruption, "the anchored head " + key + " is not JSON");
+    out.push_back({j.value("links", uint64_t{0}), j.value("head", ""), j.value("at", "")});
+  }
+  return out;
 }
 
 ShipperStatus Shipper::status() const {

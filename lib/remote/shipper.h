@@ -82,6 +82,12 @@ class Shipper {
   }
 
   bool ships(const std::string& category) const;
+  // Whether the object was shipped and verified (its journal entry).
+  bool shipped(uint64_t object_id) const;
+  // Whether a data key exists (or existed) for the remote bucket of this local bucket.
+  bool has_key(const store::BucketInfo& bucket) const;
+  // A purge or erasure rewrote this bucket: its new chain is anchored next round.
+  void bucket_rewritten(const store::BucketInfo& bucket);
   // The remote bucket an object of (category, lane, local day) goes to.
   std::string bucket_name(const std::string& category, const std::string& lane, int year, int month, int day) const;
 
@@ -102,7 +108,10 @@ class Shipper {
 
   // The seal head last anchored for a bucket in the ledger bucket, or nothing.
   // Errors: io. For verify --remote.
-  [[nodiscard]] Result<std::optional<store::Store::Anchor>> anchored_head(const store::BucketInfo& bucket) const;
+  // The first and the latest heads anchored (a bucket anchored once: one), so that a
+  // forged newer version cannot stand in for what was anchored first; a delete marker
+  // among them is an anchor nothing passes through.
+  [[nodiscard]] Result<std::vector<store::Store::Anchor>> anchored_head(const store::BucketInfo& bucket) const;
 
   ShipperStatus status() const;
   const KeyStore& keys() const { return *keys_; }
@@ -127,6 +136,7 @@ class Shipper {
   // Deletes every version and delete marker of `keys`, releasing legal holds first.
   Result<void> delete_versions(const std::vector<ObjectVersion>& versions, const std::set<std::string>& keys,
                                RemoteDestroyed& done);
+  void forget_still_local(const std::set<std::string>& keys);
   // Checks each key answers 404 now, and forgets it in the journal.
   Result<void> confirm_gone(const std::set<std::string>& keys, RemoteDestroyed& done);
   std::string bucket_of(const store::Event& object) const;

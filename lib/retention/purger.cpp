@@ -76,6 +76,25 @@ void Purger::free_names(const std::string& category, const std::vector<std::stri
 
 Purger::~Purger() { stop_schedule(); }
 
+Result<RemoteDestruction> Purger::destroy_remote_copies(const store::BucketInfo& bucket,
+                                                       const std::function<bool(const store::Event&)>& goes) {
+  std::vector<store::Event> objects;
+  const config::Category* c = policy_()->config().find_category(bucket.category);
+  if (!c || c->kind != config::Category::Kind::object) return RemoteDestruction{};
+  store::ScanQuery q;
+  q.categories = {bucket.category};
+  const core::TimeZone& zone = *policy_()->config().zone;
+  q.since_us = day_start(zone, bucket, 0);
+  q.until_us = day_start(zone, bucket, 1);
+  auto scanned = store_.scan(q, [&](store::Event& e) {
+    if (e.lane == bucket.lane && e.is_object() && goes(e)) objects.push_back(e);
+    return true;
+  });
+  if (!scanned) return std::unexpected(scanned.error());
+  if (objects.empty()) return RemoteDestruction{};
+  return remote_objects_(bucket, objects);
+}
+
 bool Purger::holds_may_keep(const std::string& category, int64_t from_us, int64_t until_us) const {
   for (const auto& hold : holds_->list()) {
     const auto& f = hold.filter;
@@ -159,26 +178,27 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
     }
     HoldTally tally;
     std::vector<std::string> destroyed_names;
-    std::vector<store::Event> destroyed_objects;
     auto keep = [&](const store::Event& e) {
       auto at = policy->record_expiry(bucket, e);
       bool kept = !at || now < *at || tally.keeps(*holds_, e);
-      if (!kept && e.is_object()) {
-        destroyed_names.push_back(e.message);
-        destroyed_objects.push_back(e);
-      }
+      if (!kept && e.is_object()) destroyed_names.push_back(e.message);
       return kept;
     };
-    // The remote copies of the objects that go: deleted when the receipt is made, that
-    // is after the local rewrite and before the receipt says what went.
-    std::optional<std::string> remote_problem;
-    auto receipt = [&](const store::RewriteStats& r) {
-      RemoteDestruction remote;
-      if (remote_objects_ && !dry_run && !destroyed_objects.empty()) {
-        auto deleted = remote_objects_(bucket, destroyed_objects);
-        if (deleted) remote = *deleted;
-        else remote_problem = deleted.error().message;
+    // The remote copies of the objects that go are deleted first, outside the rewrite
+    // (which holds the bucket): a failure leaves the bucket whole for the next run.
+    RemoteDestruction remote;
+    if (remote_objects_ && !dry_run) {
+      auto deleted = destroy_remote_copies(bucket, [&](const store::Event& e) {
+        auto at = policy->record_expiry(bucket, e);
+        return at && now >= *at && holds_->holding(e).empty();
+      });
+      if (!deleted) {
+        report.problems.push_back(bucket.path + ": remote copies: " + deleted.error().message);
+        continue;
       }
+      remote = *deleted;
+    }
+    auto receipt = [&](const store::RewriteStats& r) {
       return pending_receipt(purge_id, now, bucket.category, r.destroyed, reason, by, expiry.rule, tally.held_back,
                              tally.by_hold, remote);
     };
@@ -187,8 +207,10 @@ Result<PurgeReport> Purger::run(int64_t now, bool dry_run, const std::string& re
       report.problems.push_back(bucket.path + ": " + rewritten.error().message);
       continue;
     }
-    if (!dry_run) free_names(bucket.category, destroyed_names);
-    if (remote_problem) report.problems.push_back(bucket.path + ": remote copies: " + *remote_problem);
+    if (!dry_run) {
+      free_names(bucket.category, destroyed_names);
+      if (remote_rewritten_) remote_rewritten_(bucket);
+    }
     add(summary, rewritten->destroyed);
     summary.held_back += tally.held_back;
     for (const auto& [name, count] : tally.by_hold) summary.holds.insert(name);
@@ -224,9 +246,18 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
       if (!kept && e.is_object()) destroyed_names.push_back(e.message);
       return kept;
     };
+    // Remote copies of erased objects go first. Those still under COMPLIANCE retention
+    // refuse: the store keeps them until that date, and the report says so.
+    RemoteDestruction remote;
+    if (remote_objects_) {
+      auto deleted =
+          destroy_remote_copies(bucket, [&](const store::Event& e) { return erase(e) && holds_->holding(e).empty(); });
+      if (deleted) remote = *deleted;
+      else report.problems.push_back(bucket.path + ": remote copies of erased objects remain: " + deleted.error().message);
+    }
     auto receipt = [&](const store::RewriteStats& r) {
       return pending_receipt(purge_id, now, bucket.category, r.destroyed, "erasure", by, rule, tally.held_back,
-                             tally.by_hold);
+                             tally.by_hold, remote);
     };
     auto rewritten = store_.rewrite_bucket(bucket, keep, receipt, false);
     if (!rewritten) {
@@ -234,6 +265,7 @@ Result<PurgeReport> Purger::erase(const std::function<bool(const store::Event&)>
       continue;
     }
     free_names(bucket.category, destroyed_names);
+    if (remote_rewritten_ && rewritten->destroyed.records > 0) remote_rewritten_(bucket);
     auto& summary = by_category[bucket.category];
     summary.category = bucket.category;
     summary.rules.insert(rule);

@@ -84,9 +84,13 @@ class Purger {
   using RemoteBucketDestroy = std::function<Result<RemoteDestruction>(const store::BucketInfo&)>;
   using RemoteObjectsDestroy =
       std::function<Result<RemoteDestruction>(const store::BucketInfo&, const std::vector<store::Event>&)>;
-  void set_remote(RemoteBucketDestroy bucket, RemoteObjectsDestroy objects) {
+  // `rewritten` is told of each bucket a purge or erasure rewrote (its seal chain starts
+  // anew: the remote anchors follow).
+  void set_remote(RemoteBucketDestroy bucket, RemoteObjectsDestroy objects,
+                  std::function<void(const store::BucketInfo&)> rewritten = {}) {
     remote_bucket_ = std::move(bucket);
     remote_objects_ = std::move(objects);
+    remote_rewritten_ = std::move(rewritten);
   }
 
   // Turns receipts of destructions that happened (also before a crash) into ledger
@@ -127,6 +131,11 @@ class Purger {
   PurgeCounters counters_;
   RemoteBucketDestroy remote_bucket_;
   RemoteObjectsDestroy remote_objects_;
+  std::function<void(const store::BucketInfo&)> remote_rewritten_;
+  // Deletes the remote copies of the bucket's objects that `goes` accepts, before a
+  // rewrite destroys them here.
+  Result<RemoteDestruction> destroy_remote_copies(const store::BucketInfo& bucket,
+                                                  const std::function<bool(const store::Event&)>& goes);
 };
 
 }  // namespace hokan::retention

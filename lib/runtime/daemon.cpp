@@ -191,19 +191,22 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
       return retention::RemoteDestruction{true, d.bucket, d.versions_deleted, d.key_destroyed, d.escrow_versions_deleted};
     };
     purger.set_remote(
+        // By the keys that exist, not by today's [remote] categories: a category taken out
+        // of the list still has copies and keys out there.
         [s, as_receipt](const store::BucketInfo& b) -> Result<retention::RemoteDestruction> {
-          if (!s->ships(b.category)) return retention::RemoteDestruction{};
+          if (!s->ships(b.category) && !s->has_key(b)) return retention::RemoteDestruction{};
           auto d = s->destroy_bucket(b);
           if (!d) return std::unexpected(d.error());
           return as_receipt(*d);
         },
         [s, as_receipt](const store::BucketInfo& b, const std::vector<store::Event>& objects)
             -> Result<retention::RemoteDestruction> {
-          if (!s->ships(b.category)) return retention::RemoteDestruction{};
+          if (!s->ships(b.category) && !s->has_key(b)) return retention::RemoteDestruction{};
           auto d = s->destroy_objects(b, objects);
           if (!d) return std::unexpected(d.error());
           return as_receipt(*d);
-        });
+        },
+        [s](const store::BucketInfo& b) { s->bucket_rewritten(b); });
     log->info("remote tier: {} for {}", config->remote.endpoint, fmt::join(config->remote.categories, ", "));
   }
   // Finish what a crash interrupted: receipts of destructions that happened, then the
@@ -213,10 +216,8 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     log->error("start-up purge: {}", caught_up.error().message);
   ingest::Writer writer(store, sync_mode(config->storage.sync));
   writer.add_observer(case_observer(*cases, policies));
-  if (shipper) {
+  if (shipper)
     writer.add_observer([s = shipper.get()](const std::vector<store::Event>& batch) { s->notice(batch); });
-    shipper->start();
-  }
   auto builder = make_builder(config, policies.get());
   if (!builder) {
     log->critical("{}", builder.error().message);
@@ -238,12 +239,15 @@ int run_daemon(std::shared_ptr<const config::Config> config, const std::string& 
     };
     service_context.hold_changed = [s = shipper.get()](const retention::Hold& h) { s->hold_changed(h); };
     service_context.anchored_head = [s = shipper.get()](const store::BucketInfo& b) { return s->anchored_head(b); };
+    service_context.object_shipped = [s = shipper.get()](uint64_t id) { return s->shipped(id); };
   }
   api::Service service(std::move(service_context));
-  if (shipper)
+  if (shipper) {
     shipper->on_hold_synced([&service](const std::string& hold, uint64_t versions) {
       service.audit_daemon_action("remote_legal_hold", "hold " + hold + ": remote legal holds brought in line", versions);
     });
+    shipper->start();  // after its callback is set: the thread may call it at once
+  }
   purger.on_scheduled_run([&service](const retention::PurgeReport& report) {
     uint64_t destroyed = 0;
     for (const auto& c : report.categories) destroyed += c.records;

@@ -201,6 +201,11 @@ Result<void> Store::remove_object_bytes(const Event& metadata) {
   auto& impl = *impl_;
   BucketId id{metadata.category, metadata.lane.empty() ? std::string(kDefaultLane) : metadata.lane,
               day_of(*impl.options.zone, metadata.time_us)};
+  // A purged day stays purged: opening it for writing would make it anew.
+  auto present = impl.bucket(id, Store::Impl::Access::read);
+  if (!present) return std::unexpected(present.error());
+  if (!*present) return {};
+  present->reset();
   auto bucket = impl.bucket(id, Store::Impl::Access::write);
   if (!bucket) return std::unexpected(bucket.error());
   auto& b = **bucket;

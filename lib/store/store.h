@@ -214,12 +214,18 @@ class Store {
     std::string head;  // hex
     std::string at;    // when it was anchored, for the report
   };
-  // Also checks each bucket's chain against the anchor `anchor_of` gives for it (none:
-  // not anchored): a chain that does not pass through it is reported as an "anchor"
+  // Also checks each bucket's chain against the anchors `anchor_of` gives for it (none:
+  // not anchored): a chain that does not pass through each is reported as an "anchor"
   // problem — what a forger who recomputes a whole chain cannot hide. Errors: as verify,
   // and what `anchor_of` fails with.
-  using AnchorOf = std::function<Result<std::optional<Anchor>>(const BucketInfo&)>;
-  [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which, const AnchorOf& anchor_of) const;
+  using AnchorOf = std::function<Result<std::vector<Anchor>>(const BucketInfo&)>;
+  struct VerifyWith {
+    AnchorOf anchor_of;  // empty: no anchors
+    // Whether an object's bytes left for the remote store: none of them here is then
+    // not a removal. Empty: every object is expected here whole.
+    std::function<bool(uint64_t id)> shipped;
+  };
+  [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which, const VerifyWith& with) const;
   // The bucket's chain head now: its links and the hex hash they end at (nothing for a
   // bucket without a chain or no longer kept). Errors: io.
   [[nodiscard]] Result<std::optional<Anchor>> seal_head(const BucketInfo& bucket) const;

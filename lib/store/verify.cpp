@@ -21,7 +21,8 @@ std::string key_text(codec::RecordKey key) {
 
 // Follows the chain link by link; returns what each sealed block should hash to.
 std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCheck& check,
-                                                    const std::optional<Store::Anchor>& anchor) {
+                                                    const std::vector<Store::Anchor>& anchors) {
+  std::vector<bool> passed(anchors.size(), false);
   std::map<codec::RecordKey, seal::Digest> sealed;
   seal::Head head;
   std::string head_bytes;
@@ -57,13 +58,19 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
     previous = seal::sha256(value);
     for (const auto& b : link->blocks) sealed[b.key] = b.digest;
     ++check.links;
-    if (anchor && check.links == anchor->links) check.anchored = seal::hex(previous) == anchor->head;
+    for (std::size_t a = 0; a < anchors.size(); ++a)
+      if (check.links == anchors[a].links) passed[a] = seal::hex(previous) == anchors[a].head;
   }
-  if (anchor && !check.anchored)
+  check.anchored = !anchors.empty();
+  for (std::size_t a = 0; a < anchors.size(); ++a) {
+    if (passed[a]) continue;
+    check.anchored = false;
+    const auto& anchor = anchors[a];
     check.problems.push_back({"anchor", 0,
-                              "the chain does not pass through the head anchored off the machine at " + anchor->at +
-                                  " (link " + std::to_string(anchor->links) + ", " + anchor->head.substr(0, 16) +
+                              "the chain does not pass through the head anchored off the machine at " + anchor.at +
+                                  " (link " + std::to_string(anchor.links) + ", " + anchor.head.substr(0, 16) +
                                   "…): it was rewritten here, or recomputed"});
+  }
   if (check.problems.empty() && (expected != head.seq || (head.seq && previous != head.hash)))
     check.problems.push_back({"chain", 0,
                               "the chain has " + std::to_string(expected) + " links but its head names " +
@@ -73,7 +80,7 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
 
 // Objects: each metadata record (sealed in its block) names the SHA-256 of the bytes;
 // hash the chunks on disk and compare.
-Result<void> check_objects(const BucketDb& db, BucketCheck& check) {
+Result<void> check_objects(const BucketDb& db, BucketCheck& check, const std::function<bool(uint64_t)>& shipped) {
   block::Reader reader;
   Event e;
   return for_each_block(db, [&](std::string_view key, std::string_view value) -> Result<void> {
@@ -95,6 +102,7 @@ Result<void> check_objects(const BucketDb& db, BucketCheck& check) {
       if (!seen) return std::unexpected(seen.error());
       uint64_t size = *seen;
       std::string name = "object " + std::to_string(object_key.id);  // names may name people
+      if (size == 0 && e.object_size > 0 && shipped && shipped(object_key.id)) continue;  // in the remote store now
       if (size != e.object_size)
         check.problems.push_back({"removed", object_key.time_us,
                                   name + " has " + std::to_string(size) + " of its " + std::to_string(e.object_size) +
@@ -108,7 +116,7 @@ Result<void> check_objects(const BucketDb& db, BucketCheck& check) {
 
 }  // namespace
 
-Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const { return verify(which, {}); }
+Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const { return verify(which, VerifyWith{}); }
 
 Result<std::optional<Store::Anchor>> Store::seal_head(const BucketInfo& info) const {
   auto& impl = *impl_;
@@ -125,7 +133,7 @@ Result<std::optional<Store::Anchor>> Store::seal_head(const BucketInfo& info) co
   return std::optional<Anchor>{Anchor{head->seq, seal::hex(head->hash), ""}};
 }
 
-Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which, const AnchorOf& anchor_of) const {
+Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which, const VerifyWith& with) const {
   auto& impl = *impl_;
   std::vector<BucketCheck> out;
   for (auto& [day, ids] : impl.plan(which)) {
@@ -136,13 +144,13 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which, const Anc
       const Bucket& bucket = **opened;
       BucketCheck check;
       check.bucket = info_of(id, bucket.path);
-      std::optional<Anchor> anchor;
-      if (anchor_of) {
-        auto found = anchor_of(check.bucket);
+      std::vector<Anchor> anchors;
+      if (with.anchor_of) {
+        auto found = with.anchor_of(check.bucket);
         if (!found) return std::unexpected(found.error());
-        anchor = *found;
+        anchors = std::move(*found);
       }
-      auto sealed = walk_chain(bucket.store, check, anchor);
+      auto sealed = walk_chain(bucket.store, check, anchors);
       auto walked = for_each_block(bucket.store, [&](std::string_view key_bytes, std::string_view value) -> Result<void> {
         ++check.blocks;
         auto key = codec::decode_block_key(key_bytes);
@@ -162,7 +170,7 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which, const Anc
       });
       if (!walked) return std::unexpected(walked.error());
       if (impl.options.object_categories.contains(id.category))
-        if (auto r = check_objects(bucket.store, check); !r) return std::unexpected(r.error());
+        if (auto r = check_objects(bucket.store, check, with.shipped); !r) return std::unexpected(r.error());
       for (const auto& [key, digest] : sealed)
         check.problems.push_back({"removed", key.time_us, "block " + key_text(key) + " is sealed but gone"});
       out.push_back(std::move(check));

@@ -105,6 +105,8 @@ expect_eq "the store never sees the footage's bytes" no "$(grep -qaF "$token1" "
 expect_eq "nor its name" no "$(grep -qaF "door-1" <(s3curl GET "/$cctv_bucket?versions=") && echo yes || echo no)"
 expect_eq "the local disk no longer holds the footage" no \
   "$(grep -rqaF "$token1" "$WORK/state" && echo yes || echo no)"
+expect_eq "verify: a shipped object's bytes gone from here are not a removal" 0 \
+  "$(hctl verify --category cctv >/dev/null 2>&1; echo $?)"
 hctl object get cctv door-1.ts --purpose INC-1 -o "$WORK/seg1.back"
 expect_eq "read back from the store, byte-identical" "$(sha256sum < "$WORK/seg1" | cut -d' ' -f1)" \
   "$(sha256sum < "$WORK/seg1.back" | cut -d' ' -f1)"
