@@ -737,7 +737,11 @@ Result<void> Store::Impl::check_space(uint64_t bytes, bool privileged) const {
   // that frees space — must write first, and nothing would ever free it.
   if (privileged && sp.free >= reserve + bytes) return {};
   if (sp.free >= reserve + sp.pending + bytes) return {};
-  if (sp.pending > 0 && sp.free > sp.pending) {
+  // Pending counts what went in, not what a flush writes (compressed tables, at least
+  // half smaller for logs) nor what flushes elsewhere already took: requiring room for
+  // all of it could refuse the very flush that proves most of it is not there, and a
+  // full disk would stay "full" after space came back.
+  if (sp.pending > 0 && sp.free > reserve / 2 && sp.free > sp.pending / 2) {
     // Flushing turns the memtables' WAL into compressed tables and frees the WAL: the
     // space they were counted for mostly comes back.
     std::vector<std::shared_ptr<Bucket>> open;
