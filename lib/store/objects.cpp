@@ -11,6 +11,21 @@ using namespace detail;
 
 namespace {
 
+// Deletes an object's chunks and compacts them out at once: a blob file that held only
+// them goes, and forced blob GC (off for object buckets, see configure_rocksdb) rewrites
+// blob files shared with other objects without them, so the bytes leave the disk now,
+// not at some later compaction. Under the bucket's write_mutex.
+rocksdb::Status erase_object_chunks(Bucket& b, uint64_t id, bool sync) {
+  std::string begin = codec::object_prefix(id), end = codec::object_prefix(id + 1);
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  if (auto s = b.store.db->DeleteRange(wo, b.store.records, begin, end); !s.ok()) return s;
+  rocksdb::CompactRangeOptions compact;
+  compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
+  rocksdb::Slice from(begin), to(end);
+  return b.store.db->CompactRange(compact, b.store.records, &from, &to);
+}
+
 constexpr std::size_t kChunkBytes = 1 << 20;
 
 class BucketObjectUpload : public ObjectUpload {
@@ -63,16 +78,8 @@ class BucketObjectUpload : public ObjectUpload {
     finished_ = true;
     std::lock_guard lock(bucket_->write_mutex);
     if (bucket_->dropped || chunks_ == 0) return;
-    std::string begin = codec::object_prefix(id_), end = codec::object_prefix(id_ + 1);
-    (void)bucket_->store.db->DeleteRange({}, bucket_->store.records, begin, end);
-    // Refused bytes should not wait for a compaction to disappear: a blob file that held
-    // only refused chunks goes once this compaction drops their keys. Blob GC is off for
-    // object buckets (see configure_rocksdb); forcing it here lets old blob files shared
-    // with a concurrent upload be rewritten without the refused chunks, as before.
-    rocksdb::CompactRangeOptions compact;
-    compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
-    rocksdb::Slice b(begin), e(end);
-    (void)bucket_->store.db->CompactRange(compact, bucket_->store.records, &b, &e);
+    // Refused bytes should not wait for a compaction to disappear.
+    (void)erase_object_chunks(*bucket_, id_, false);
     // The flush before that compaction dropped the deleted chunks, so it never said they
     // left the memtable: they must stop counting against the disk here.
     auto& unflushed = bucket_->unflushed;
@@ -211,18 +218,8 @@ Result<void> Store::remove_object_bytes(const Event& metadata) {
   auto& b = **bucket;
   std::lock_guard lock(b.write_mutex);
   if (b.dropped || b.store.failed) return fail(Errc::unavailable, "the bucket of object " + std::to_string(metadata.id) + " is not open");
-  std::string begin = codec::object_prefix(metadata.id), end = codec::object_prefix(metadata.id + 1);
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  if (auto s = b.store.db->DeleteRange(wo, b.store.records, begin, end); !s.ok())
+  if (auto s = erase_object_chunks(b, metadata.id, true); !s.ok())
     return std::unexpected(status_error(s, "remove object bytes in " + b.path));
-  // As for a refused upload: the compaction drops the chunks' keys, and forced blob
-  // GC rewrites shared blob files without them, so the bytes leave the disk now.
-  rocksdb::CompactRangeOptions compact;
-  compact.blob_garbage_collection_policy = rocksdb::BlobGarbageCollectionPolicy::kForce;
-  rocksdb::Slice from(begin), to(end);
-  if (auto s = b.store.db->CompactRange(compact, b.store.records, &from, &to); !s.ok())
-    return std::unexpected(status_error(s, "compact after removing object bytes in " + b.path));
   return {};
 }
 
