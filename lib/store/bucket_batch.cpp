@@ -7,6 +7,7 @@ namespace hokan::store::detail {
 void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event& e) {
   Entry entry;
   entry.key = key;
+  entry.received_us = e.received_us;
   entry.offset = static_cast<uint32_t>(arena_.size());
   entry.size = static_cast<uint32_t>(record.size());
   entry.first_posted = static_cast<uint32_t>(posted_.size());
@@ -60,7 +61,7 @@ void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHand
     if (!builder_.empty() && (builder_.payload_bytes() >= block::kTargetBytes ||
                               e.key.time_us - builder_.first_key().time_us > block::kMaxBlockSpanUs))
       put_block(i);
-    builder_.add(e.key, std::string_view(arena_).substr(e.offset, e.size));
+    builder_.add(e.key, std::string_view(arena_).substr(e.offset, e.size), e.received_us);
   }
   put_block(entries_.size());
   clear();

@@ -82,6 +82,7 @@ class BucketBatch {
   };
   struct Entry {
     codec::RecordKey key;
+    int64_t received_us = 0;
     uint32_t offset = 0, size = 0;
     uint32_t first_posted = 0, posted = 0;  // its values: posted_[first_posted, +posted)
   };

@@ -29,9 +29,11 @@ void put_string(std::string& out, std::string_view s) {
 // always bytes of the line received, and a copy of each made a record half as large again
 // as the line, in every block to compress, decompress and keep. Values of versions 1 and
 // 2 stay readable: records written before an upgrade must not become unreadable
-// (DESIGN.md, Deployment).
+// (DESIGN.md, Deployment). Version 4 is version 3 without the received time, which the
+// record block's directory holds (see record_block.h).
 constexpr uint8_t kEventVersion1 = 1;
-constexpr uint8_t kEventVersion = 3;
+constexpr uint8_t kEventVersion3 = 3;
+constexpr uint8_t kEventVersion = 4;
 constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8,
                    kMessageInRaw = 16;
 
@@ -201,7 +203,6 @@ void encode_event(const Event& e, std::string& out) {
   uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
                    (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
   put_varint(out, flags);
-  put_varint(out, zigzag(e.received_us - e.time_us));
   out.push_back(static_cast<char>(e.facility + 1));
   out.push_back(static_cast<char>(e.severity + 1));
   put_string(out, e.raw);
@@ -244,10 +245,13 @@ Result<void> decode_event(std::string_view value, Event& e) {
   uint8_t version = 0, facility = 0, severity = 0;
   uint64_t flags = 0, received_delta = 0;
   if (!r.byte(version) || version < kEventVersion1 || version > kEventVersion) return bad();
-  if (!r.varint(flags) || !r.varint(received_delta) || !r.byte(facility) || !r.byte(severity))
-    return bad();
-  e.received_us = e.time_us;
-  if (!bytes::add_delta(e.received_us, received_delta)) return bad();
+  if (!r.varint(flags)) return bad();
+  if (version < kEventVersion) {
+    if (!r.varint(received_delta)) return bad();
+    e.received_us = e.time_us;
+    if (!bytes::add_delta(e.received_us, received_delta)) return bad();
+  }
+  if (!r.byte(facility) || !r.byte(severity)) return bad();
   e.facility = static_cast<int>(facility) - 1;
   e.severity = static_cast<int>(severity) - 1;
   e.malformed = flags & kMalformed;
@@ -258,7 +262,7 @@ Result<void> decode_event(std::string_view value, Event& e) {
   e.fields.ips.clear();
   e.sd.clear();
   e.fields.extra.clear();
-  if (version == kEventVersion) {
+  if (version >= kEventVersion3) {
     if (!r.string(e.raw)) return bad();
     auto text = [&](std::string& s) { return get_text(r, e.raw, s); };
     for (std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,

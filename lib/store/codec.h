@@ -59,10 +59,13 @@ struct PostingHit {
 std::string encode_posting(const std::vector<PostingHit>& hits);
 [[nodiscard]] Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out);
 
-// Event value: everything but id, time, category and lane (the key and bucket hold
-// those). decode_event(encode_event(e)) gives back e. Version 2 keeps the message as an
-// offset into `raw` when it is raw's tail; values of version 1 (no target_user,
-// origin_ip or ips; raw only when malformed) still decode.
+// Event value: everything but id, time, received time, category and lane (the block
+// and the bucket hold those). decode_event takes `out.time_us` and `out.received_us` as
+// the caller set them (block::Reader::decode does) and gives back the rest of what
+// encode_event was given. Values of earlier versions still decode, and set
+// received_us themselves: version 3 (the received time in the value), 2 (the message
+// an offset into `raw` when it is raw's tail) and 1 (no target_user, origin_ip or ips;
+// raw only when malformed).
 void encode_event(const Event& event, std::string& out);
 [[nodiscard]] Result<void> decode_event(std::string_view value, Event& out);
 

@@ -25,13 +25,10 @@ Result<void> for_each_record(const BucketDb& db, const std::string& category,
     if (!first) return std::unexpected(first.error());
     if (auto r = reader.open(*first, value); !r) return r;
     for (std::size_t i = 0; i < reader.size(); ++i) {
-      auto record_key = reader.key(i);
       e = Event{};
-      e.time_us = record_key.time_us;
-      e.id = record_key.id;
       e.category = category;
-      if (auto r = codec::decode_event(reader.record(i), e); !r) return r;
-      if (auto r = visit(record_key, reader.record(i), e); !r) return r;
+      if (auto r = reader.decode(i, e); !r) return r;
+      if (auto r = visit(reader.key(i), reader.record(i), e); !r) return r;
     }
     return {};
   });

@@ -393,10 +393,8 @@ Result<MergeEnd> merge(std::vector<Feed*> feeds, ScanContext& context, const Vis
       std::push_heap(heap.begin(), heap.end(), heap_order);
     }
     context.last_taken = key;
-    e.time_us = key.time_us;
-    e.id = key.id;
     bool decoded = true;
-    if (auto r = codec::decode_event(block->reader.record(ordinal), e); !r) {
+    if (auto r = block->reader.decode(ordinal, e); !r) {
       context.corrupt(*block->bucket, r.error());
       decoded = false;
     }

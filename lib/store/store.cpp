@@ -616,7 +616,7 @@ Result<void> Store::Impl::rebuild_index(Bucket& b) const {
     b.run.add_block(*first);
     for (std::size_t i = 0; i < reader.size(); ++i) {
       e = Event{};
-      if (!codec::decode_event(reader.record(i), e)) continue;
+      if (!reader.decode(i, e)) continue;
       for_each_indexed_value(e, [&](int field, const std::string& v) {
         b.run.add(kFieldOrder[field], (*hash)(v), static_cast<uint32_t>(i));
       });

@@ -88,7 +88,7 @@ Result<void> check_objects(const BucketDb& db, BucketCheck& check, const std::fu
     if (!first || !reader.open(*first, value)) return {};  // reported by the block walk
     for (std::size_t i = 0; i < reader.size(); ++i) {
       e = Event{};
-      if (!codec::decode_event(reader.record(i), e) || !e.is_object()) continue;
+      if (!reader.decode(i, e) || !e.is_object()) continue;
       std::string sealed;
       for (const auto& [name, v] : e.fields.extra)
         if (name == "sha256") sealed = v;
