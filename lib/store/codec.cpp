@@ -1,5 +1,6 @@
 #include "store/codec.h"
 
+#include <array>
 #include <cstring>
 
 #include "store/varint.h"
@@ -17,11 +18,6 @@ using bytes::zigzag;
 // Times before 1970 are possible in back-filled data; the bias keeps them sorting first.
 constexpr uint64_t kTimeBias = uint64_t{1} << 63;
 
-void put_string(std::string& out, std::string_view s) {
-  put_varint(out, s.size());
-  out.append(s);
-}
-
 // Version 1 (before issue 13) kept the raw line only for malformed records and had no
 // target_user, origin_ip or ips. Version 2 keeps the received bytes of every event and
 // stores the message as an offset into them when it is their tail. Version 3 (issue 12)
@@ -29,24 +25,31 @@ void put_string(std::string& out, std::string_view s) {
 // always bytes of the line received, and a copy of each made a record half as large again
 // as the line, in every block to compress, decompress and keep. Values of versions 1 and
 // 2 stay readable: records written before an upgrade must not become unreadable
-// (DESIGN.md, Deployment). Version 4 is version 3 without the received time, which the
-// record block's directory holds (see record_block.h).
+// (DESIGN.md, Deployment). Version 4 leaves the received time to the record block's
+// directory (see record_block.h), writes references as TextWriter says, and puts raw
+// last, after the size of what comes before it: raw's size was a second copy of the
+// record's size in the directory, and as random.
 constexpr uint8_t kEventVersion1 = 1;
 constexpr uint8_t kEventVersion3 = 3;
 constexpr uint8_t kEventVersion = 4;
 constexpr uint64_t kMalformed = 1, kTruncated = 2, kClaimedTime = 4, kObject = 8,
                    kMessageInRaw = 16;
 
-// Where `message` starts in `raw` when it is raw's tail; npos when it is not.
-std::size_t message_offset(const std::string& raw, const std::string& message) {
-  if (raw.size() < message.size()) return std::string::npos;
-  std::size_t at = raw.size() - message.size();
-  return std::string_view(raw).substr(at) == message ? at : std::string::npos;
-}
+// Writes text fields of one record: each as a reference into the received bytes where
+// they hold it, else as a literal. Fields mostly appear in the line in the order they
+// are written, so the search starts where the last one was found (the cursor).
+//   tag = size << 1        a literal of `size` bytes follows
+//   tag = size << 1 | 1    a reference: `size` bytes at an offset that follows
+//   tag = 1                (version 4) raw's tail from an offset that follows
+//   tag = 3, 5             (version 4, in ips) the same as src_ip, origin_ip
+// (A reference is written only for three bytes or more, so 3 and 5 are free.)
+// Version 4 writes offsets as zigzag deltas from the cursor, and a field that is raw's
+// tail (the message, nearly always) without its size, leaving the cursor at the tail's
+// start, where the fields written after it mostly are: a field's place in the line
+// repeats from record to record where its absolute offset and size did not, and the
+// two were the least compressible bytes of a record.
+constexpr uint8_t kSameAsSrcIp = 3, kSameAsOriginIp = 5;
 
-// Writes text fields of one record (version 3): each as a reference into the received
-// bytes where they hold it, else as a literal. Fields mostly appear in the line in the
-// order they are written, so the search starts where the last one was found.
 class TextWriter {
  public:
   TextWriter(std::string& out, std::string_view raw) : out_(out), raw_(raw) {}
@@ -56,7 +59,7 @@ class TextWriter {
       std::size_t at = find(s);
       if (at != std::string_view::npos) {
         put_varint(out_, (uint64_t{s.size()} << 1) | 1);
-        put_varint(out_, at);
+        put_offset(at);
         cursor_ = at + s.size();
         return;
       }
@@ -64,8 +67,19 @@ class TextWriter {
     put_varint(out_, uint64_t{s.size()} << 1);
     out_.append(s);
   }
+  // Like put(), for a field that is likely raw's tail.
+  void put_tail(std::string_view s) {
+    if (s.size() < 3 || !raw_.ends_with(s)) return put(s);
+    put_varint(out_, 1);
+    put_offset(raw_.size() - s.size());
+    // Fields that follow are mostly in the tail: they are looked for from its start.
+    cursor_ = raw_.size() - s.size();
+  }
 
  private:
+  void put_offset(std::size_t at) {
+    put_varint(out_, zigzag(static_cast<int64_t>(at) - static_cast<int64_t>(cursor_)));
+  }
   std::size_t find(std::string_view s) const {
     if (cursor_ < raw_.size()) {
       // The next field usually starts at the cursor or one separator after it.
@@ -93,19 +107,41 @@ class TextWriter {
   std::size_t cursor_ = 0;
 };
 
-// Reads what TextWriter wrote.
-bool get_text(Reader& r, std::string_view raw, std::string& s) {
-  uint64_t tag = 0;
-  if (!r.varint(tag)) return false;
-  const uint64_t size = tag >> 1;
-  if (tag & 1) {
+// Reads what TextWriter wrote; version 3 offsets are absolute, and it has no tail form.
+class TextReader {
+ public:
+  TextReader(Reader& r, std::string_view raw, bool relative) : r_(r), raw_(raw), relative_(relative) {}
+  bool get(std::string& s) {
+    uint64_t tag = 0;
+    if (!r_.varint(tag)) return false;
+    if (!(tag & 1)) return r_.bytes(tag >> 1, s);
     uint64_t at = 0;
-    if (!r.varint(at) || at > raw.size() || size > raw.size() - at) return false;
-    s.assign(raw.data() + at, size);
+    if (!offset(at)) return false;
+    const bool tail = tag == 1 && relative_;
+    const uint64_t size = tail ? raw_.size() - at : tag >> 1;
+    if (size > raw_.size() - at) return false;
+    s.assign(raw_.data() + at, size);
+    cursor_ = tail ? at : at + size;
     return true;
   }
-  return r.bytes(size, s);
-}
+
+ private:
+  bool offset(uint64_t& at) {
+    uint64_t v = 0;
+    if (!r_.varint(v)) return false;
+    if (relative_) {
+      // Unsigned arithmetic: a damaged delta wraps to an offset past raw, refused below.
+      at = cursor_ + static_cast<uint64_t>(unzigzag(v));
+    } else {
+      at = v;
+    }
+    return at <= raw_.size();
+  }
+  Reader& r_;
+  std::string_view raw_;
+  bool relative_;
+  uint64_t cursor_ = 0;
+};
 
 }  // namespace
 
@@ -205,22 +241,26 @@ void encode_event(const Event& e, std::string& out) {
   put_varint(out, flags);
   out.push_back(static_cast<char>(e.facility + 1));
   out.push_back(static_cast<char>(e.severity + 1));
-  put_string(out, e.raw);
+  // The fields go first, then their size is put before them and raw after them.
+  const std::size_t fields_at = out.size();
   TextWriter text(out, e.raw);
-  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user,
-                               &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action,
-                               &e.fields.case_id})
+  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid}) text.put(*s);
+  // The message is the line's tail, nearly always; the fields below are mostly in it.
+  text.put_tail(e.message);
+  for (const std::string* s : {&e.source, &e.fields.user, &e.fields.target_user, &e.fields.src_ip,
+                               &e.fields.origin_ip, &e.fields.action, &e.fields.case_id})
     text.put(*s);
-  // The message is the line's tail: looked for there first.
-  std::size_t message_at = e.raw.empty() ? std::string::npos : message_offset(e.raw, e.message);
-  if (message_at != std::string::npos && e.message.size() >= 3) {
-    put_varint(out, (uint64_t{e.message.size()} << 1) | 1);
-    put_varint(out, message_at);
-  } else {
-    text.put(e.message);
-  }
   put_varint(out, e.fields.ips.size());
-  for (const auto& ip : e.fields.ips) text.put(ip);
+  for (const auto& ip : e.fields.ips) {
+    // The list holds src_ip and origin_ip too (syslog::Fields): those are named, not
+    // referenced again from wherever the cursor stands.
+    if (!ip.empty() && ip == e.fields.src_ip)
+      put_varint(out, kSameAsSrcIp);
+    else if (!ip.empty() && ip == e.fields.origin_ip)
+      put_varint(out, kSameAsOriginIp);
+    else
+      text.put(ip);
+  }
   put_varint(out, e.sd.size());
   for (const auto& element : e.sd) {
     text.put(element.id);
@@ -237,6 +277,14 @@ void encode_event(const Event& e, std::string& out) {
   }
   if (e.claimed_time_us) put_varint(out, zigzag(*e.claimed_time_us - e.time_us));
   if (e.is_object()) put_varint(out, e.object_size);
+  char size[10];
+  std::size_t size_bytes = 0;
+  for (uint64_t v = out.size() - fields_at;; v >>= 7) {
+    size[size_bytes++] = static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+    if (v < 0x80) break;
+  }
+  out.insert(fields_at, size, size_bytes);
+  out.append(e.raw);
 }
 
 Result<void> decode_event(std::string_view value, Event& e) {
@@ -263,15 +311,41 @@ Result<void> decode_event(std::string_view value, Event& e) {
   e.sd.clear();
   e.fields.extra.clear();
   if (version >= kEventVersion3) {
-    if (!r.string(e.raw)) return bad();
-    auto text = [&](std::string& s) { return get_text(r, e.raw, s); };
-    for (std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user, &e.fields.target_user,
-                           &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action, &e.fields.case_id, &e.message})
+    if (version == kEventVersion3) {
+      if (!r.string(e.raw)) return bad();
+    } else {
+      uint64_t fields_size = 0;
+      std::string_view raw;
+      if (!r.varint(fields_size) || !r.split_after(fields_size, raw)) return bad();
+      e.raw.assign(raw);
+    }
+    TextReader reader(r, e.raw, version >= kEventVersion);
+    auto text = [&](std::string& s) { return reader.get(s); };
+    auto ip_text = [&](std::string& s) {
+      if (version >= kEventVersion) {
+        if (r.peek() == kSameAsSrcIp || r.peek() == kSameAsOriginIp) {
+          uint8_t tag = 0;
+          (void)r.byte(tag);
+          s = tag == kSameAsSrcIp ? e.fields.src_ip : e.fields.origin_ip;
+          return true;
+        }
+      }
+      return text(s);
+    };
+    // Version 4 writes the message after msgid (see encode_event), version 3 last.
+    auto fields = version >= kEventVersion
+                      ? std::array{&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source, &e.fields.user,
+                                   &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action,
+                                   &e.fields.case_id}
+                      : std::array{&e.host, &e.app, &e.procid, &e.msgid, &e.source, &e.fields.user,
+                                   &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action,
+                                   &e.fields.case_id, &e.message};
+    for (std::string* s : fields)
       if (!text(*s)) return bad();
     // Each list entry takes at least a byte: a count beyond what is left is damage.
     if (!r.varint(n) || n > value.size()) return bad();
     for (uint64_t i = 0; i < n; ++i)
-      if (!text(e.fields.ips.emplace_back())) return bad();
+      if (!ip_text(e.fields.ips.emplace_back())) return bad();
     if (!r.varint(n) || n > value.size()) return bad();
     for (uint64_t i = 0; i < n; ++i) {
       auto& element = e.sd.emplace_back();

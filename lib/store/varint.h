@@ -97,6 +97,15 @@ class Reader {
     return true;
   }
   bool done() const { return pos_ == data_.size(); }
+  // The next byte without taking it; -1 at the end.
+  int peek() const { return pos_ < data_.size() ? static_cast<unsigned char>(data_[pos_]) : -1; }
+  // Splits off what follows the next `n` bytes as `tail`: the reader ends after those n.
+  bool split_after(uint64_t n, std::string_view& tail) {
+    if (n > data_.size() - pos_) return false;
+    tail = data_.substr(pos_ + n);
+    data_ = data_.substr(0, pos_ + n);
+    return true;
+  }
 
  private:
   std::string_view data_;

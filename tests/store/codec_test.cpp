@@ -172,7 +172,8 @@ TEST(EventCodec, KeepsTheBytesReceivedAndStoresTheMessageOnceWhenItIsTheirTail) 
   literal.message += " ";  // no longer raw's tail: stored as it is
   std::string literal_bytes;
   codec::encode_event(literal, literal_bytes);
-  EXPECT_GE(literal_bytes.size(), bytes.size() + e.message.size());
+  // (less the two bytes that said where the tail starts)
+  EXPECT_GE(literal_bytes.size(), bytes.size() + e.message.size() - 2);
 }
 
 TEST(EventCodec, StoresTheMessageLiterallyWhenItIsNotTheTailOfTheBytes) {
@@ -257,18 +258,48 @@ TEST(EventCodec, DecodesVersion1ValuesWrittenBeforeTheUpgrade) {
 TEST(EventCodec, RejectsAnOffsetPastTheBytes) {
   Event e;
   e.raw = "<13>1 - web01 hello world";
-  e.host = "web01";  // kept as a reference: 5 bytes at 8
+  e.host = "web01";  // kept as a reference: 5 bytes at 8, 8 after the cursor (zigzag 16)
   e.message = "hello world";
   std::string bytes;
   codec::encode_event(e, bytes);
-  const std::string reference("\x0b\x08", 2);
-  auto at = bytes.find(reference, bytes.find(e.raw) + e.raw.size());
-  ASSERT_NE(at, std::string::npos);
+  const std::string reference("\x0b\x10", 2);
+  auto at = bytes.find(reference);
+  ASSERT_LT(at, bytes.find(e.raw)) << "the fields come before the line";
   Event d;
   ASSERT_TRUE(codec::decode_event(bytes, d));
   EXPECT_EQ(d.host, "web01");
-  bytes[at + 1] = static_cast<char>(e.raw.size() - 4);  // 5 bytes from there pass the end
-  EXPECT_FALSE(codec::decode_event(bytes, d));
+  const auto size = static_cast<int64_t>(e.raw.size());
+  for (int64_t offset : {size - 4,      // 5 bytes from there pass the end
+                         int64_t{-1},   // before the line
+                         size + 1}) {
+    std::string altered = bytes;
+    altered[at + 1] = static_cast<char>(bytes::zigzag(offset));
+    EXPECT_FALSE(codec::decode_event(altered, d)) << offset;
+  }
+}
+
+// Issue 12: the message, raw's tail, is kept as where it starts, without its size; each
+// reference is kept as a distance from where the field before it ended; raw comes last,
+// without its size.
+TEST(EventCodec, KeepsTheLinesTailAndEachReferenceAfterTheOneBefore) {
+  Event e;
+  e.raw = "<13>1 - web01 cron - - - hello world";
+  e.host = "web01";
+  e.app = "cron";
+  e.message = "hello world";
+  std::string bytes;
+  codec::encode_event(e, bytes);
+  const auto fields = bytes.substr(0, bytes.find(e.raw));
+  EXPECT_TRUE(bytes.ends_with(e.raw)) << "the line comes last, its size not written";
+  // host: 5 bytes 8 after the start; app: 4 bytes 1 after host; ...; message: the tail
+  // from 7 after app (zigzag 14).
+  EXPECT_NE(fields.find(std::string("\x0b\x10\x09\x02", 4)), std::string::npos);
+  EXPECT_NE(fields.find(std::string("\x01\x0e", 2)), std::string::npos);
+  Event d;
+  ASSERT_TRUE(codec::decode_event(bytes, d));
+  EXPECT_EQ(d.host, "web01");
+  EXPECT_EQ(d.app, "cron");
+  EXPECT_EQ(d.message, "hello world");
 }
 
 // Values written before the received time moved to the block (issue 12) carry it.
@@ -317,6 +348,22 @@ TEST(EventCodec, KeepsFieldsTheLineHoldsAsReferencesIntoIt) {
   EXPECT_EQ(d.fields.ips, e.fields.ips);
   EXPECT_EQ(d.fields.action, "login");
   EXPECT_EQ(d.fields.extra, e.fields.extra);
+}
+
+// Issue 12: the address list repeats src_ip and origin_ip; those take a byte each.
+TEST(EventCodec, NamesTheAddressesTheListRepeats) {
+  Event e = sshd_event();  // ips: origin_ip, another, src_ip
+  std::string bytes;
+  EXPECT_EQ(round_trip(e, &bytes), e);
+  Event fewer = e;
+  fewer.fields.ips = {"10.0.0.6"};
+  std::string fewer_bytes;
+  codec::encode_event(fewer, fewer_bytes);
+  EXPECT_EQ(bytes.size(), fewer_bytes.size() + 2);
+  // An address equal to both is named once, as src_ip.
+  e.fields.origin_ip = e.fields.src_ip;
+  e.fields.ips = {e.fields.src_ip};
+  EXPECT_EQ(round_trip(e), e);
 }
 
 TEST(EventCodec, RejectsTruncatedValuesInsteadOfReadingPastThem) {
