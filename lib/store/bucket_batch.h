@@ -63,6 +63,8 @@ class BucketBatch {
   // Records may come in any order.
   void add(codec::RecordKey key, std::string_view record, const Event& e);
   std::size_t size() const { return entries_.size(); }
+  // The added records' encoded bytes, back to back.
+  std::string_view encoded() const { return arena_; }
   bool empty() const { return entries_.empty(); }
   // Forgets what was added (a write that could not go ahead).
   void clear();

@@ -1,6 +1,7 @@
 #include "store/folded_text.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace hokan::store {
@@ -25,13 +26,21 @@ std::string fold_ascii(std::string_view text) {
 
 TrigramCollector::TrigramCollector() : seen_((1u << 24) / 64, 0) {}
 
+// fold() as a table: the trigram loop runs over every byte a bucket stores.
+constexpr auto kFolded = [] {
+  std::array<unsigned char, 256> table{};
+  for (int c = 0; c < 256; ++c) table[c] = fold(static_cast<unsigned char>(c));
+  return table;
+}();
+
 void TrigramCollector::add(std::string_view bytes) {
   if (bytes.size() < 3) return;
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  uint32_t gram = uint32_t{fold(p[0])} << 8 | fold(p[1]);
+  uint64_t* seen = seen_.data();
+  uint32_t gram = uint32_t{kFolded[p[0]]} << 8 | kFolded[p[1]];
   for (std::size_t i = 2; i < bytes.size(); ++i) {
-    gram = (gram << 8 | fold(p[i])) & 0xffffff;
-    seen_[gram >> 6] |= uint64_t{1} << (gram & 63);
+    gram = (gram << 8 | kFolded[p[i]]) & 0xffffff;
+    seen[gram >> 6] |= uint64_t{1} << (gram & 63);
   }
 }
 

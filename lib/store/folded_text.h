@@ -17,7 +17,7 @@ namespace hokan::store {
 std::string fold_ascii(std::string_view text);
 
 // The distinct trigrams (three consecutive bytes, folded, as b0 << 16 | b1 << 8 | b2) of
-// everything added. add() is the per-byte loop of a bucket's close: a bit per possible
+// everything added. add() runs over every record a bucket stores: a bit per possible
 // trigram (2 MiB), no hashing.
 class TrigramCollector {
  public:

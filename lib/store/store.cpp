@@ -449,7 +449,13 @@ Result<std::shared_ptr<Bucket>> Store::Impl::open_new(const BucketId& id, Access
     std::lock_guard lock(paths_mutex);
     by_path.emplace(b->path, b.get());
   }
-  b->owner = this;
+  b->owner = this;  // from here on, closing() undoes what the instance holds
+  if (access == Access::write && b->stats.records == 0) {
+    if (trigram_collectors.fetch_add(1, std::memory_order_relaxed) < kTrigramCollectors)
+      b->trigrams = std::make_unique<TrigramCollector>();
+    else
+      trigram_collectors.fetch_sub(1, std::memory_order_relaxed);
+  }
   if (tidy) {
     if (auto cut = cut_run(*b); !cut) return std::unexpected(cut.error());
     rocksdb::FlushOptions flush;
@@ -526,7 +532,7 @@ void Store::Impl::forget_summary(const BucketId& id) const {
 }
 
 Result<void> Store::Impl::summarize(const BucketId& id, const BucketDb& db, const BucketStats& stats,
-                                    const std::string& dir) const {
+                                    const std::string& dir, const TrigramCollector* gathered) const {
   std::vector<uint64_t> keys;
   std::string lower(1, codec::kPostingPrefix), upper(1, codec::kPostingPrefix + 1);
   rocksdb::Slice lower_slice(lower), upper_slice(upper);
@@ -546,18 +552,22 @@ Result<void> Store::Impl::summarize(const BucketId& id, const BucketDb& db, cons
   if (!in_runs) return std::unexpected(Error{in_runs.error().code, dir + ": " + in_runs.error().message});
   std::sort(keys.begin(), keys.end());
   keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  // Every byte of every record block: the records' fields and the bytes received.
-  TrigramCollector trigrams;
-  rocksdb::ReadOptions whole;
-  whole.fill_cache = false;
-  whole.readahead_size = 2 << 20;
-  std::unique_ptr<rocksdb::Iterator> blocks(db.db->NewIterator(whole, db.records));
-  for (blocks->SeekToFirst(); blocks->Valid(); blocks->Next())
-    if (auto payload = block::Reader::payload_of(std::string_view(blocks->value().data(), blocks->value().size())))
-      trigrams.add(payload->first);
-  if (!blocks->status().ok()) return std::unexpected(status_error(blocks->status(), "summarise " + dir));
+  // Every byte of every record: the records' fields and the bytes received.
+  std::unique_ptr<TrigramCollector> read;
+  if (!gathered) {
+    read = std::make_unique<TrigramCollector>();
+    rocksdb::ReadOptions whole;
+    whole.fill_cache = false;
+    whole.readahead_size = 2 << 20;
+    std::unique_ptr<rocksdb::Iterator> blocks(db.db->NewIterator(whole, db.records));
+    for (blocks->SeekToFirst(); blocks->Valid(); blocks->Next())
+      if (auto payload = block::Reader::payload_of(std::string_view(blocks->value().data(), blocks->value().size())))
+        read->add(payload->first);
+    if (!blocks->status().ok()) return std::unexpected(status_error(blocks->status(), "summarise " + dir));
+    gathered = read.get();
+  }
   std::vector<uint64_t> trigram_keys;
-  for (uint32_t gram : trigrams.distinct()) trigram_keys.push_back((*hash)(trigram_bytes(gram)));
+  for (uint32_t gram : gathered->distinct()) trigram_keys.push_back((*hash)(trigram_bytes(gram)));
   auto summary = std::make_shared<const BucketSummary>(
       BucketSummary::build(keys, stats.min_time_us, stats.max_time_us, stats.records, trigram_keys));
   if (!write_file_synced(fs::path(dir) / "summary", summary->encode()))
@@ -648,7 +658,7 @@ void Store::Impl::closing(Bucket& b) const {
       f = b.store.db->Flush(rocksdb::FlushOptions(), {b.store.records, b.store.index});
     if (!f.ok()) {
       if (log) log->warn("{}: flush at close: {}", b.path, f.ToString());
-    } else if (auto r = summarize(b.id, b.store, b.stats, b.path); !r && log) {
+    } else if (auto r = summarize(b.id, b.store, b.stats, b.path, b.trigrams.get()); !r && log) {
       log->warn("{}", r.error().message);
     }
   }
@@ -658,6 +668,10 @@ void Store::Impl::closing(Bucket& b) const {
     std::lock_guard lock(b.index_mutex);
     held_hits.fetch_sub(b.run.hits(), std::memory_order_relaxed);
     b.run.clear();
+  }
+  if (b.trigrams) {
+    b.trigrams.reset();
+    trigram_collectors.fetch_sub(1, std::memory_order_relaxed);
   }
   b.store.close();
   {

@@ -24,6 +24,7 @@
 
 #include "core/error.h"
 #include "store/bucket_batch.h"
+#include "store/folded_text.h"
 #include "store/index_run.h"
 #include "store/keyed_hash.h"
 #include "store/seal.h"
@@ -141,6 +142,11 @@ struct Bucket {
   // Under index_mutex: `run` was rebuilt from every record, and its cut replaces what
   // the index family holds.
   bool replace_index = false;
+  // Under write_mutex: the trigrams of every record of a bucket opened empty for
+  // writing, gathered as they are written, so that its summary need not read the day
+  // back (that read and its decompression were a fifth of the work of a close). Null
+  // when it was opened with records in it, or when kTrigramCollectors buckets hold one.
+  std::unique_ptr<TrigramCollector> trigrams;
 };
 
 // ids are reserved in blocks recorded in a small file, so a restart never reuses one
@@ -207,10 +213,11 @@ struct Store::Impl {
   // since): then only opening it tells what it holds.
   std::shared_ptr<const BucketSummary> summary_of(const BucketId& id) const;
   void forget_summary(const BucketId& id) const;
-  // Builds a bucket's summary from its index family and stats, writes the file and
-  // caches it. Errors: io.
+  // Builds a bucket's summary from its index family, stats and records' trigrams (from
+  // `trigrams` when given, read from the records when not), writes the file and caches
+  // it. Errors: io.
   Result<void> summarize(const BucketId& id, const detail::BucketDb& db, const BucketStats& stats,
-                         const std::string& dir) const;
+                         const std::string& dir, const TrigramCollector* trigrams = nullptr) const;
   // A bucket instance is closing: a writable one written to since it opened has its
   // memtables flushed and its summary written first.
   void closing(Bucket& b) const;
@@ -238,6 +245,10 @@ struct Store::Impl {
   // days at once cannot hold a run's worth of memory for each of them.
   mutable std::atomic<std::size_t> held_hits{0};
   std::size_t held_hits_budget() const { return 4 * options.index_run_hits; }
+  // Buckets holding a TrigramCollector (2 MiB each); past the limit, closing reads the
+  // bucket back instead.
+  static constexpr int kTrigramCollectors = 16;
+  mutable std::atomic<int> trigram_collectors{0};
   // A damaged block, posting or record met by a scan: counted, logged, skipped.
   void report_corrupt(const std::string& bucket_path, const Error& error) const;
 

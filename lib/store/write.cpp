@@ -126,6 +126,7 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     }
     auto& db = b.store;
     seal::Head head = b.seal;
+    if (b.trigrams) b.trigrams->add(records.encoded());
     records.put_into(batch, db.records, hits, sealed);
     append_seal(batch, db.index, head, sealed);
     BucketStats after = merged(b.stats, delta);
