@@ -66,6 +66,7 @@ class RunBuilder {
     uint32_t field_and_ordinal;  // field in the top byte
     auto operator<=>(const Hit&) const = default;
   };
+  void sort_hits();
   static uint32_t pack(codec::IndexField field, uint32_t ordinal) {
     return (static_cast<uint32_t>(static_cast<unsigned char>(field)) << 24) | (ordinal & 0xffffff);
   }
