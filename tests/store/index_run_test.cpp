@@ -2,9 +2,11 @@
 // runs and the hits still in memory, and a crash, which loses the latter, loses no record
 // to a lookup.
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "store/index_run.h"
@@ -142,6 +144,47 @@ TEST_F(IndexRunTest, ManyDaysWrittenAtOnceCutRunsEarlyAndLoseNothing) {
   store.reset();
   store = open(dir_, 200);
   expect_lookups_complete(*store, 360);
+}
+
+// A run sorts its hits by field and hash with a radix sort that keeps them in the order
+// they were added (index_run.cpp): each value's hits must come back in block and
+// ordinal order, every one of them, in runs large enough to take that path.
+TEST(RunBuilderTest, ALargeRunGivesEachValueItsHitsInBlockOrder) {
+  const auto dir = fs::temp_directory_path() / ("hokan-run-sort-" + std::to_string(std::random_device{}()));
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir.string(), &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  detail::RunBuilder run;
+  constexpr uint32_t kBlocks = 600, kPerBlock = 20;
+  // Values by hash: a few in every block, many in a few blocks each; hashes spread over
+  // every 16-bit digit, and equal low digits for different values.
+  auto hash_of = [](uint32_t v) { return (uint64_t{v} * 0x9e3779b97f4a7c15ULL) | 0xffff; };
+  std::map<std::pair<char, uint64_t>, std::vector<codec::PostingHit>> want;
+  for (uint32_t b = 0; b < kBlocks; ++b) {
+    codec::RecordKey key{int64_t{1000} * b, b};
+    run.add_block(key);
+    for (uint32_t o = 0; o < kPerBlock; ++o) {
+      const uint64_t host = hash_of(o % 3), user = hash_of(100 + (b * kPerBlock + o) % 997);
+      run.add(codec::IndexField::host, host, o);
+      run.add(codec::IndexField::user, user, o);
+      want[{'h', host}].push_back({key, o});
+      want[{'u', user}].push_back({key, o});
+    }
+  }
+  ASSERT_GE(run.hits(), 4096u);
+  rocksdb::WriteBatch batch;
+  run.put_into(batch, db->DefaultColumnFamily(), 0);
+  ASSERT_TRUE(db->Write({}, &batch).ok());
+  for (const auto& [value, hits] : want) {
+    std::vector<codec::PostingHit> found;
+    ASSERT_TRUE(detail::find_in_runs(*db, db->DefaultColumnFamily(), 1, static_cast<codec::IndexField>(value.first),
+                                     value.second, found));
+    ASSERT_EQ(found, hits) << value.first << " " << value.second;
+  }
+  db.reset();
+  fs::remove_all(dir);
 }
 
 // What a damaged run's values give is an error, never a read past them.
