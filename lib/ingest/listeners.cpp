@@ -5,6 +5,7 @@
 #include <boost/asio/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <charconv>
 #include <mutex>
 
@@ -243,8 +244,11 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         batch.push_back(std::move(e));
       }
       if (!batch.empty()) {
+        // The writer takes the storage with the events: the next read's batch is sized
+        // like this one, so that it does not grow (moving every event) as it fills.
+        const std::size_t size = batch.size();
         co_await submit(batch);
-        batch.reserve(1024);  // the writer took the storage with the events
+        batch.reserve(std::max<std::size_t>(size + size / 4, 64));
       }
     }
   }

@@ -267,6 +267,8 @@ void Writer::run() {
       batch.clear();
       std::size_t total = 0;
       for (const auto& item : items) total += item.events.size();
+      // The first item's events stay where they are; the others' are moved after them.
+      if (!items.empty() && items.front().events.capacity() >= total) batch.swap(items.front().events);
       batch.reserve(total);
       for (auto& item : items) {
         std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
