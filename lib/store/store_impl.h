@@ -221,6 +221,8 @@ struct Store::Impl {
   // A bucket instance is closing: a writable one written to since it opened has its
   // memtables flushed and its summary written first.
   void closing(Bucket& b) const;
+  // The bucket's next tables are written without a compression dictionary.
+  void without_dictionary(Bucket& b) const;
   // Marks a writable bucket written to (under its write_mutex): its summary file goes.
   Result<void> make_dirty(Bucket& b) const;
   // Writes the hits collected since the last run as the bucket's next run (under its
