@@ -28,6 +28,13 @@ Digest Sha256::finish() {
   return d;
 }
 
+std::string md5(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
 std::string hex(std::string_view bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out;

@@ -1,5 +1,5 @@
-// SHA-256 (OpenSSL) and hex encoding: the one home for both, used by seals, object
-// digests, sender tokens and audit digests. Pure functions and a value type; a Sha256
+// SHA-256 and MD5 (OpenSSL) and hex encoding: the one home for them, used by seals,
+// object digests, sender tokens, audit digests and the remote tier's S3 checks. Pure functions and a value type; a Sha256
 // object is used by one thread at a time.
 #pragma once
 
@@ -27,6 +27,10 @@ class Sha256 {
  private:
   void* context_;  // EVP_MD_CTX, kept out of this header
 };
+
+// MD5, as S3 uses it (ETags, Content-MD5): the 16 raw bytes. A check against accidents
+// and, where the compared digest is one an attacker cannot choose, against forgery.
+std::string md5(std::string_view bytes);
 
 // Lower-case hex of bytes.
 std::string hex(std::string_view bytes);

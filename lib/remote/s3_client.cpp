@@ -1,7 +1,6 @@
 #include "remote/s3_client.h"
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 
 #include <algorithm>
 #include <cctype>
@@ -10,6 +9,7 @@
 #include <mutex>
 
 #include "core/base64.h"
+#include "core/sha256.h"
 
 namespace hokan::remote {
 namespace {
@@ -24,12 +24,7 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string content_md5(std::string_view body) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(body.data(), body.size(), md, &len, EVP_md5(), nullptr);
-  return core::base64_encode(std::string_view(reinterpret_cast<const char*>(md), len));
-}
+std::string content_md5(std::string_view body) { return core::base64_encode(core::md5(body)); }
 
 // Bodies up to this size go as one buffer without "Expect: 100-continue": radosgw does
 // not answer it for some requests (PUT ?retention=), and libcurl then waits 1 s.
@@ -425,6 +420,11 @@ Result<std::vector<ObjectVersion>> S3Client::list_versions(const std::string& bu
         v.version_id = element(item, "VersionId");
         v.size = std::strtoull(element(item, "Size").c_str(), nullptr, 10);
         v.delete_marker = marker;
+        v.etag = element(item, "ETag");
+        for (std::string_view quote : {"&quot;", "\""})
+          for (auto at = v.etag.find(quote); at != std::string::npos; at = v.etag.find(quote))
+            v.etag.erase(at, quote.size());
+        v.last_modified = element(item, "LastModified");
         out.push_back(std::move(v));
       }
     if (element(response->body, "IsTruncated") != "true") return out;

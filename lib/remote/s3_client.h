@@ -41,6 +41,8 @@ struct ObjectVersion {
   std::string key, version_id;
   uint64_t size = 0;
   bool delete_marker = false;
+  std::string etag;           // without quotes; empty for a delete marker
+  std::string last_modified;  // as listed (ISO 8601, UTC)
 };
 
 struct ObjectHead {

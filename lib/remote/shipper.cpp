@@ -1,7 +1,6 @@
 #include "remote/shipper.h"
 
 #include <nlohmann/json.hpp>
-#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "core/sha256.h"
 #include "core/time_format.h"
 #include "retention/period.h"
+#include "store/seal.h"
 #include "remote/envelope.h"
 
 namespace hokan::remote {
@@ -24,6 +24,10 @@ constexpr char kJournal[] = "remote";
 constexpr char kStillLocal[] = "remote-local";
 constexpr char kHoldJobs[] = "remote-holds";
 constexpr char kAnchorState[] = "remote-anchor";
+// Where a bucket's anchored chain heads are kept in the ledger bucket: "chain/" holds
+// seal::anchor_text; "heads/" (before) JSON with the time of anchoring.
+constexpr char kChainLayout[] = "chain/";
+constexpr char kHeadsLayout[] = "heads/";
 // Parts of a multipart upload: S3 wants at least 5 MiB for every part but the last; 8
 // MiB keeps a shipping object's memory at about two parts.
 constexpr std::size_t kPartBytes = 8 << 20;
@@ -31,17 +35,17 @@ constexpr auto kFirstRetry = std::chrono::seconds(1);
 constexpr auto kMaxRetry = std::chrono::seconds(60);
 constexpr auto kLocalCheckEvery = std::chrono::seconds(10);
 
+// A day number (yyyymmdd) as YYYY-MM-DD.
+std::string day_text(int day) {
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
+  return text;
+}
+
 std::string hex16(uint64_t v) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
   return text;
-}
-
-std::string md5_raw(std::string_view bytes) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(bytes.data(), bytes.size(), md, &len, EVP_md5(), nullptr);
-  return std::string(reinterpret_cast<const char*>(md), len);
 }
 
 std::shared_ptr<spdlog::logger> logger() { return spdlog::get("remote"); }
@@ -437,7 +441,7 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
     in_flight = std::async(std::launch::async, [this, &bucket, &key, &upload_id, &sending, number]() -> Result<std::string> {
       // The part's MD5, here beside the next part's encryption: the store's ETag must
       // equal it, or the bytes it keeps are not the bytes sent.
-      std::string md5 = core::hex(md5_raw(sending));
+      std::string md5 = core::hex(core::md5(sending));
       auto etag = s3_.put_part(bucket, key, *upload_id, number, sending);
       if (!etag) return etag;
       std::string answered = *etag;
@@ -468,7 +472,7 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
   if (!failed) return give_up(failed.error());
   if (!upload_id) {
     if (auto put = s3_.put_object(bucket, key, part, lock, {}); !put) return give_up(put.error());
-    return core::hex(md5_raw(part));
+    return core::hex(core::md5(part));
   }
   if (!part.empty())
     if (auto sent = send_part(); !sent) return give_up(sent.error());
@@ -493,7 +497,7 @@ Result<std::string> Shipper::upload(const std::string& bucket, const std::string
       md5s.push_back(static_cast<char>(byte));
     }
   }
-  return core::hex(md5_raw(md5s)) + "-" + std::to_string(etags.size());
+  return core::hex(core::md5(md5s)) + "-" + std::to_string(etags.size());
 }
 
 void Shipper::remove_expired_local() {
@@ -618,10 +622,8 @@ Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, 
   return done;
 }
 
-std::string Shipper::head_key(const std::string& category, const std::string& lane, int day) const {
-  char date[16];
-  std::snprintf(date, sizeof date, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
-  return "heads/" + category + "/" + lane + "/" + date;
+std::string Shipper::head_key(const std::string& category, const std::string& lane, int day, const char* layout) const {
+  return std::string(layout) + category + "/" + lane + "/" + day_text(day);
 }
 
 void Shipper::anchor() {
@@ -655,11 +657,10 @@ void Shipper::anchor() {
     auto head = store_.seal_head(info);
     if (!head) return put_back(head.error());
     if (!*head) continue;  // destroyed meanwhile
-    const std::string key = head_key(category, lane, day);
-    json j{{"category", category}, {"lane", lane}, {"day", key.substr(key.size() - 10)},
-           {"links", (*head)->links}, {"head", (*head)->head}, {"at", at}};
-    // Each round is a new version of the bucket's key: the store keeps them all, locked.
-    if (auto put = s3_.put_object(ledger_bucket_, key, j.dump(), lock, {}); !put)
+    // Each round is a new version of the bucket's key: the store keeps them all, locked,
+    // and lists each with its ETag, the MD5 of this text (see seal::anchor_text).
+    const std::string text = store::seal::anchor_text(category, lane, day_text(day), (*head)->links, (*head)->head);
+    if (auto put = s3_.put_object(ledger_bucket_, head_key(category, lane, day, kChainLayout), text, lock, {}); !put)
       return put_back(put.error());
   }
   if (receipts && !receipts->empty()) {
@@ -680,27 +681,38 @@ void Shipper::anchor() {
 }
 
 Result<std::vector<store::Store::Anchor>> Shipper::anchored_head(const store::BucketInfo& b) const {
+  // Every version anchored, not only the first and the latest: whoever holds this
+  // machine's credentials can add a version naming a forged chain, but cannot remove
+  // those before it, and a chain rewritten after the first anchor passes through the
+  // first and through a forged latest one.
   std::vector<store::Store::Anchor> out;
-  const std::string key = head_key(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day);
+  const int day = b.year * 10000 + b.month * 100 + b.day;
+  auto deleted = [&](const std::string& key) {
+    out.push_back({~uint64_t{0}, "deleted", "a delete marker in " + ledger_bucket_ + "/" + key, ""});
+  };
+  // The current layout: each version is checked by the ETag the listing gives.
+  const std::string key = head_key(b.category, b.lane, day, kChainLayout);
   auto versions = s3_.list_versions(ledger_bucket_, key);
   if (!versions) return std::unexpected(versions.error());
-  std::vector<ObjectVersion> ours;
   for (const auto& v : *versions) {
     if (v.key != key) continue;
+    if (v.delete_marker) deleted(key);
+    else out.push_back({0, "", v.last_modified, v.etag.empty() ? "none listed" : v.etag});
+  }
+  // The layout before (JSON with the time, which no check can recompute): each version
+  // is fetched.
+  const std::string old_key = head_key(b.category, b.lane, day, kHeadsLayout);
+  auto old_versions = s3_.list_versions(ledger_bucket_, old_key);
+  if (!old_versions) return std::unexpected(old_versions.error());
+  for (const auto& v : *old_versions) {
+    if (v.key != old_key) continue;
     if (v.delete_marker) {
-      out.push_back({~uint64_t{0}, "deleted", "a delete marker in " + ledger_bucket_ + "/" + key});
+      deleted(old_key);
       continue;
     }
-    ours.push_back(v);
-  }
-  // Versions are listed newest first: check the newest and the oldest.
-  std::vector<ObjectVersion> check;
-  if (!ours.empty()) check.push_back(ours.front());
-  if (ours.size() > 1) check.push_back(ours.back());
-  for (const auto& v : check) {
     std::string body;
     auto got = s3_.get_object(
-        ledger_bucket_, key,
+        ledger_bucket_, old_key,
         [&](std::string_view bytes) {
           body.append(bytes);
           return body.size() < (1 << 16);
@@ -708,8 +720,8 @@ Result<std::vector<store::Store::Anchor>> Shipper::anchored_head(const store::Bu
         v.version_id);
     if (!got) return std::unexpected(got.error());
     json j = json::parse(body, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return fail(Errc::corruption, "the anchored head " + key + " is not JSON");
-    out.push_back({j.value("links", uint64_t{0}), j.value("head", ""), j.value("at", "")});
+    if (j.is_discarded() || !j.is_object()) return fail(Errc::corruption, "the anchored head " + old_key + " is not JSON");
+    out.push_back({j.value("links", uint64_t{0}), j.value("head", ""), j.value("at", ""), ""});
   }
   return out;
 }

@@ -106,11 +106,11 @@ class Shipper {
   [[nodiscard]] Result<RemoteDestroyed> destroy_objects(const store::BucketInfo& bucket,
                                                         const std::vector<store::Event>& objects);
 
-  // The seal head last anchored for a bucket in the ledger bucket, or nothing.
-  // Errors: io. For verify --remote.
-  // The first and the latest heads anchored (a bucket anchored once: one), so that a
-  // forged newer version cannot stand in for what was anchored first; a delete marker
-  // among them is an anchor nothing passes through.
+  // For verify --remote: every head anchored for the bucket (a forged newer version
+  // cannot stand in for those before it), by the ETag its listing gives, fetching none;
+  // those of the layout before, fetched. A delete marker among them is an anchor
+  // nothing passes through.
+  // Errors: io.
   [[nodiscard]] Result<std::vector<store::Store::Anchor>> anchored_head(const store::BucketInfo& bucket) const;
 
   ShipperStatus status() const;
@@ -124,7 +124,9 @@ class Shipper {
   // since the last round, and the ledger receipts since then, into the Object-Locked
   // "<prefix>ledger" bucket, retained as long as the ledger ([ledger] retention).
   void anchor();
-  std::string head_key(const std::string& category, const std::string& lane, int day) const;
+  // The ledger bucket's key for a bucket's anchored heads, in `layout` ("chain/" or
+  // "heads/", see shipper.cpp).
+  std::string head_key(const std::string& category, const std::string& lane, int day, const char* layout) const;
   Result<uint64_t> sync_hold(const retention::Hold& hold);
   bool kept_by_hold_or_case(const store::Event& object) const;
   void run();

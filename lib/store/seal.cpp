@@ -63,4 +63,16 @@ Result<Head> decode_head(std::string_view bytes) {
   return head;
 }
 
+std::string anchor_text(std::string_view category, std::string_view lane, std::string_view day, uint64_t links,
+                        std::string_view head_hex) {
+  // JSON with its keys in order; category and lane names hold no character to escape
+  // (config::valid_name, lane names).
+  std::string text = "{\"category\":\"";
+  text.append(category).append("\",\"day\":\"").append(day).append("\",\"head\":\"").append(head_hex);
+  text.append("\",\"lane\":\"").append(lane).append("\",\"links\":").append(std::to_string(links)).append("}");
+  return text;
+}
+
+std::string anchor_etag(std::string_view text) { return core::hex(core::md5(text)); }
+
 }  // namespace hokan::store::seal

@@ -57,4 +57,13 @@ std::string encode_link(const Link& link);
 std::string encode_head(const Head& head);
 [[nodiscard]] Result<Head> decode_head(std::string_view bytes);
 
+// A chain head kept off the machine (the remote tier's ledger bucket): the text stored
+// for a bucket (`day` as YYYY-MM-DD) whose chain had `links` links ending in `head_hex`,
+// and that text's MD5 in hex, which is what an S3 store lists as the version's ETag.
+// `verify --remote` recomputes it at every link, so one listing checks every version
+// anchored, without fetching any.
+std::string anchor_text(std::string_view category, std::string_view lane, std::string_view day, uint64_t links,
+                        std::string_view head_hex);
+std::string anchor_etag(std::string_view text);
+
 }  // namespace hokan::store::seal

@@ -999,11 +999,13 @@ Store::~Store() {
 namespace {
 // Written into the state dir so that a hokand of another on-disk layout refuses it
 // instead of misreading it.
-// Layout 3 (issue 12): index runs and event values of version 3. It reads layout 2
-// (postings, values of versions 1 and 2) and takes the directory over; a hokand of
-// layout 2 then refuses it rather than misread records it cannot decode.
-constexpr std::string_view kLayout = "hokan-store 3\n";
-constexpr std::string_view kReadableLayouts[] = {"hokan-store 2\n"};
+// Layout 3 (issue 12): index runs and event values of version 3. Layout 4: record blocks
+// of version 3 (received times in the directory) holding event values of version 4. It
+// reads layouts 2 (postings, values of versions 1 and 2) and 3, and takes the directory
+// over; a hokand of an older layout then refuses it rather than misread records it
+// cannot decode.
+constexpr std::string_view kLayout = "hokan-store 4\n";
+constexpr std::string_view kReadableLayouts[] = {"hokan-store 2\n", "hokan-store 3\n"};
 
 Result<void> check_layout(const fs::path& root) {
   auto path = root / "layout";

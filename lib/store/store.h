@@ -208,11 +208,14 @@ class Store {
   // Checks every bucket `which` selects (its categories and time range; the other fields
   // are ignored) against its seal chain. Blocking; reads whole buckets. Errors: io.
   [[nodiscard]] Result<std::vector<BucketCheck>> verify(const ScanQuery& which) const;
-  // A chain head kept off the machine: after `links` links the chain hashed to `head`.
+  // A chain head kept off the machine: after `links` links the chain hashed to `head`;
+  // or, when `etag` is set, some link's seal::anchor_text has that MD5 (links and head
+  // are then unknown until a link matches).
   struct Anchor {
     uint64_t links = 0;
     std::string head;  // hex
     std::string at;    // when it was anchored, for the report
+    std::string etag;  // hex
   };
   // Also checks each bucket's chain against the anchors `anchor_of` gives for it (none:
   // not anchored): a chain that does not pass through each is reported as an "anchor"

@@ -2,6 +2,7 @@
 // compares it with the record blocks on disk.
 #include <rocksdb/db.h>
 
+#include <cstdio>
 #include <map>
 
 #include "store/codec.h"
@@ -23,6 +24,12 @@ std::string key_text(codec::RecordKey key) {
 std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCheck& check,
                                                     const std::vector<Store::Anchor>& anchors) {
   std::vector<bool> passed(anchors.size(), false);
+  // Anchors known by their text's MD5: each link's text is hashed and looked up.
+  std::map<std::string, std::vector<std::size_t>> by_etag;
+  for (std::size_t a = 0; a < anchors.size(); ++a)
+    if (!anchors[a].etag.empty()) by_etag[anchors[a].etag].push_back(a);
+  char day[16];
+  std::snprintf(day, sizeof day, "%04d-%02d-%02d", check.bucket.year, check.bucket.month, check.bucket.day);
   std::map<codec::RecordKey, seal::Digest> sealed;
   seal::Head head;
   std::string head_bytes;
@@ -59,17 +66,25 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
     for (const auto& b : link->blocks) sealed[b.key] = b.digest;
     ++check.links;
     for (std::size_t a = 0; a < anchors.size(); ++a)
-      if (check.links == anchors[a].links) passed[a] = seal::hex(previous) == anchors[a].head;
+      if (anchors[a].etag.empty() && check.links == anchors[a].links) passed[a] = seal::hex(previous) == anchors[a].head;
+    if (!by_etag.empty()) {
+      auto found = by_etag.find(seal::anchor_etag(
+          seal::anchor_text(check.bucket.category, check.bucket.lane, day, check.links, seal::hex(previous))));
+      if (found != by_etag.end())
+        for (std::size_t a : found->second) passed[a] = true;
+    }
   }
   check.anchored = !anchors.empty();
   for (std::size_t a = 0; a < anchors.size(); ++a) {
     if (passed[a]) continue;
     check.anchored = false;
     const auto& anchor = anchors[a];
+    const std::string which = anchor.etag.empty()
+                                  ? "link " + std::to_string(anchor.links) + ", " + anchor.head.substr(0, 16) + "…"
+                                  : "version ETag " + anchor.etag.substr(0, 16) + "…";
     check.problems.push_back({"anchor", 0,
                               "the chain does not pass through the head anchored off the machine at " + anchor.at +
-                                  " (link " + std::to_string(anchor.links) + ", " + anchor.head.substr(0, 16) +
-                                  "…): it was rewritten here, or recomputed"});
+                                  " (" + which + "): it was rewritten here, or recomputed"});
   }
   if (check.problems.empty() && (expected != head.seq || (head.seq && previous != head.hash)))
     check.problems.push_back({"chain", 0,

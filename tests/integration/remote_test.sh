@@ -216,6 +216,25 @@ done
 expect_eq "the day's chain head is anchored in the ledger bucket" "true " "$anchored"
 expect_eq "verify --remote: intact" 0 "$(hctl verify --remote --category operation >/dev/null 2>&1; echo $?)"
 expect_eq "receipts are anchored too" yes "$(s3curl GET "/hkt-ledger?versions=" | grep -q '<Key>receipts/' && echo yes || echo no)"
+# Every anchored version is checked, not only the first and the latest: a version
+# naming a head the chain never had, put between two of hokand's, is caught.
+ledger_versions() { s3curl GET "/hkt-ledger?prefix=$(printf %s "$1" | sed 's#/#%2F#g')&versions="; }
+chain_key=$(ledger_versions chain/operation/ | grep -o '<Key>chain/operation/[^<]*' | head -1 | sed 's/<Key>//')
+expect_contains "heads are anchored under chain/" "chain/operation/" "$chain_key"
+forged_anchor=$(s3curl GET "/hkt-ledger/$chain_key" | sed 's/"head":"[0-9a-f]*"/"head":"'"$(printf '0%.0s' $(seq 64))"'"/')
+expect_eq "a forged anchor can be added with hokand's credentials" 200 \
+  "$(s3code PUT "/hkt-ledger/$chain_key" --data-binary "$forged_anchor")"
+versions_before=$(ledger_versions "$chain_key" | grep -o '<VersionId>' | wc -l)
+printf '<134>1 %s fw1 sshd - - - after the forged anchor\n' "$(date -u +%FT%TZ)" | socat -u - "TCP:127.0.0.1:$tcp_port"
+for i in $(seq 1 100); do
+  [ "$(ledger_versions "$chain_key" | grep -o '<VersionId>' | wc -l)" -gt "$versions_before" ] && break
+  sleep 0.2
+done
+expect_eq "hokand anchored again after it" yes \
+  "$([ "$(ledger_versions "$chain_key" | grep -o '<VersionId>' | wc -l)" -gt "$versions_before" ] && echo yes || echo no)"
+set +e; middle_check=$(hctl verify --remote --category operation --format json 2>&1); code=$?; set -e
+expect_eq "verify --remote catches an anchored version between two good ones" 1 "$code"
+expect_contains "naming the version's ETag" "version ETag" "$middle_check"
 echo "figures: remote: $(metric hokan_remote_uploaded_total) objects shipped, $(metric hokan_remote_upload_errors_total) failed attempts retried, peak RSS $(awk '/VmHWM/ {print $2 " kB"}' /proc/$HOKAND_PID/status)"
 stop_hokand
 expect_eq "the forger removes the evidence and re-seals the day" 2 "$("$FORGE_CHAIN" "$WORK/state" Asia/Tokyo operation "$evidence")"

@@ -8,6 +8,8 @@
 #include <iterator>
 #include <random>
 
+#include "store/seal.h"
+
 namespace hokan::store {
 namespace {
 namespace fs = std::filesystem;
@@ -412,6 +414,40 @@ TEST_F(StoreTest, ScansOfManyDaysKeepTheirOrderAndStopWhenAsked) {
   }
 }
 
+// Heads kept off the machine are known by the MD5 of their text (what an S3 listing
+// gives as each version's ETag): the chain must pass through every one of them.
+TEST_F(StoreTest, VerifyChecksEveryHeadAnchoredByItsTextsDigest) {
+  auto store = open();
+  std::vector<std::string> heads;
+  for (int w = 0; w < 3; ++w) {
+    std::vector<Event> batch{event(kNov20 + w, "access", "h", "u", "write " + std::to_string(w))};
+    ASSERT_TRUE(store->write(batch));
+    auto head = store->seal_head(store->buckets()[0]);
+    ASSERT_TRUE(head && *head);
+    heads.push_back(seal::anchor_etag(seal::anchor_text("access", "default", "2025-11-20", (*head)->links, (*head)->head)));
+  }
+  auto verify_with = [&](std::vector<std::string> etags) {
+    Store::VerifyWith with;
+    with.anchor_of = [&](const BucketInfo&) -> Result<std::vector<Store::Anchor>> {
+      std::vector<Store::Anchor> out;
+      for (const auto& etag : etags) out.push_back({0, "", "2025-11-20T00:00:00Z", etag});
+      return out;
+    };
+    auto checks = store->verify({}, with);
+    EXPECT_TRUE(checks);
+    return checks ? (*checks)[0] : BucketCheck{};
+  };
+  auto intact = verify_with(heads);
+  EXPECT_TRUE(intact.anchored);
+  EXPECT_TRUE(intact.problems.empty());
+  // A version between good ones naming a head the chain never had.
+  auto forged = verify_with({heads[0], seal::anchor_etag("a head this chain never had"), heads[2]});
+  EXPECT_FALSE(forged.anchored);
+  ASSERT_EQ(forged.problems.size(), 1u);
+  EXPECT_EQ(forged.problems[0].kind, "anchor");
+  EXPECT_NE(forged.problems[0].detail.find("version ETag"), std::string::npos) << forged.problems[0].detail;
+}
+
 TEST_F(StoreTest, SealsEveryWriteAndVerifiesIntactAcrossReopenAndRewrite) {
   auto store = open();
   for (int w = 0; w < 3; ++w) {
@@ -469,9 +505,10 @@ TEST_F(StoreTest, AnObjectOnDiskNoLongerCountsAsWaitingToBeFlushed) {
   EXPECT_LT((*store)->space().pending, 64u << 10);
 }
 
-// A state directory of layout 2 (postings, values of versions 1 and 2) is read and taken
-// over; one of a layout this hokand does not know is refused, naming both.
-TEST(StoreLayout, TakesOverLayoutTwoAndRefusesOthers) {
+// A state directory of layout 2 (postings, values of versions 1 and 2) or 3 (index runs,
+// values of version 3, blocks of version 2) is read and taken over; one of a layout
+// this hokand does not know is refused, naming both.
+TEST(StoreLayout, TakesOverLayoutsTwoAndThreeAndRefusesOthers) {
   auto dir = fs::temp_directory_path() / ("hokan-layout-" + std::to_string(std::random_device{}()));
   fs::create_directories(dir);
   auto write_layout = [&](const std::string& text) { std::ofstream(dir / "layout") << text; };
@@ -479,17 +516,19 @@ TEST(StoreLayout, TakesOverLayoutTwoAndRefusesOthers) {
     std::ifstream in(dir / "layout");
     return std::string(std::istreambuf_iterator<char>(in), {});
   };
-  write_layout("hokan-store 2\n");
-  {
-    auto s = Store::open({dir.string(), core::TimeZone::utc(), SyncMode::batch});
-    ASSERT_TRUE(s) << s.error().message;
+  for (const char* older : {"hokan-store 2\n", "hokan-store 3\n"}) {
+    write_layout(older);
+    {
+      auto s = Store::open({dir.string(), core::TimeZone::utc(), SyncMode::batch});
+      ASSERT_TRUE(s) << s.error().message;
+    }
+    EXPECT_EQ(read_layout(), "hokan-store 4\n");
   }
-  EXPECT_EQ(read_layout(), "hokan-store 3\n");
   write_layout("hokan-store 9\n");
   auto refused = Store::open({dir.string(), core::TimeZone::utc(), SyncMode::batch});
   ASSERT_FALSE(refused);
   EXPECT_NE(refused.error().message.find("hokan-store 9"), std::string::npos) << refused.error().message;
-  EXPECT_NE(refused.error().message.find("hokan-store 3"), std::string::npos) << refused.error().message;
+  EXPECT_NE(refused.error().message.find("hokan-store 4"), std::string::npos) << refused.error().message;
   fs::remove_all(dir);
 }
 
