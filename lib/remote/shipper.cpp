@@ -330,7 +330,7 @@ void Shipper::run() {
     trouble_ = shipped.error().message;
     // Nothing is dropped: the object goes to the back of the queue, so one that keeps
     // failing (a damaged local copy) does not hold back every other.
-    if (queue_.size() > 1 && !queue_.empty() && queue_.front().id == object.id) {
+    if (queue_.size() > 1 && queue_.front().id == object.id) {
       queue_.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
@@ -651,7 +651,6 @@ void Shipper::anchor() {
     if (auto made = s3_.create_bucket(ledger_bucket_); !made) return put_back(made.error());
     buckets_made_.insert(ledger_bucket_);
   }
-  std::string at = core::format_rfc3339(now, zone);
   for (const auto& [category, lane, day] : dirty) {
     store::BucketInfo info{category, lane, day / 10000, day / 100 % 100, day % 100, ""};
     auto head = store_.seal_head(info);

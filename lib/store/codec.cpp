@@ -277,13 +277,9 @@ void encode_event(const Event& e, std::string& out) {
   }
   if (e.claimed_time_us) put_varint(out, zigzag(*e.claimed_time_us - e.time_us));
   if (e.is_object()) put_varint(out, e.object_size);
-  char size[10];
-  std::size_t size_bytes = 0;
-  for (uint64_t v = out.size() - fields_at;; v >>= 7) {
-    size[size_bytes++] = static_cast<char>((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    if (v < 0x80) break;
-  }
-  out.insert(fields_at, size, size_bytes);
+  std::string size;  // ten bytes at most: held in the string itself, not allocated
+  put_varint(size, out.size() - fields_at);
+  out.insert(fields_at, size);
   out.append(e.raw);
 }
 

@@ -147,6 +147,17 @@ void BucketDb::close() {
   db.reset();
 }
 
+namespace {
+// Each writable open, and each SetOptions, leaves an OPTIONS file (11 KB, two kept) that
+// only RocksDB's tools read and Open never does: a day of a thousand records kept twice
+// that in options. They go.
+void remove_options_files(const std::string& path) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(path, ec))
+    if (entry.path().filename().string().starts_with("OPTIONS-")) fs::remove(entry.path(), ec);
+}
+}  // namespace
+
 Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::string& path, bool read_only) {
   rocksdb::DBOptions db_options(options);
   rocksdb::ColumnFamilyOptions records(options);
@@ -155,8 +166,8 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
   index.enable_blob_files = false;
   if (!records.enable_blob_files) {
     // Record blocks compress a tenth smaller against a dictionary: a sample of the
-    // table's own blocks, used as it is (training one cost more CPU than it saved disk).
-    // A table's first blocks are held until the sample is taken.
+    // table's own blocks, used as it is (a trained one was 1% smaller, for a training
+    // run in every flush). A table's first blocks are held until the sample is taken.
     records.compression_opts.max_dict_bytes = 128 << 10;
     records.compression_opts.zstd_max_train_bytes = 0;
     records.compression_opts.max_dict_buffer_bytes = 8 << 20;
@@ -171,14 +182,7 @@ Result<BucketDb> open_bucket_db(const rocksdb::Options& options, const std::stri
   auto s = read_only ? rocksdb::DB::OpenForReadOnly(db_options, path, families, &handles, &raw)
                      : rocksdb::DB::Open(db_options, path, families, &handles, &raw);
   if (!s.ok()) return std::unexpected(status_error(s, "open bucket " + path));
-  // Each writable open leaves an OPTIONS file (11 KB, two kept) that only RocksDB's
-  // tools read and Open never does: a day of a thousand records kept twice that in
-  // options. They go.
-  if (!read_only) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(path, ec))
-      if (entry.path().filename().string().starts_with("OPTIONS-")) fs::remove(entry.path(), ec);
-  }
+  if (!read_only) remove_options_files(path);
   BucketDb out;
   out.db.reset(raw);
   // The default family's handle is owned by the DB; only "index" must be destroyed.
@@ -658,9 +662,7 @@ void Store::Impl::without_dictionary(Bucket& b) const {
     if (auto log = spdlog::get("store")) log->warn("{}: {}", b.path, s.ToString());
     return;
   }
-  std::error_code ec;  // and the OPTIONS file SetOptions leaves, as open_bucket_db does
-  for (const auto& entry : fs::directory_iterator(b.path, ec))
-    if (entry.path().filename().string().starts_with("OPTIONS-")) fs::remove(entry.path(), ec);
+  remove_options_files(b.path);
 }
 
 void Store::Impl::closing(Bucket& b) const {

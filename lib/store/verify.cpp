@@ -2,7 +2,6 @@
 // compares it with the record blocks on disk.
 #include <rocksdb/db.h>
 
-#include <cstdio>
 #include <map>
 
 #include "store/codec.h"
@@ -28,8 +27,7 @@ std::map<codec::RecordKey, seal::Digest> walk_chain(const BucketDb& db, BucketCh
   std::map<std::string, std::vector<std::size_t>> by_etag;
   for (std::size_t a = 0; a < anchors.size(); ++a)
     if (!anchors[a].etag.empty()) by_etag[anchors[a].etag].push_back(a);
-  char day[16];
-  std::snprintf(day, sizeof day, "%04d-%02d-%02d", check.bucket.year, check.bucket.month, check.bucket.day);
+  const std::string day = day_text(id_of(check.bucket).day);
   std::map<codec::RecordKey, seal::Digest> sealed;
   seal::Head head;
   std::string head_bytes;
