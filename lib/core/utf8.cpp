@@ -51,6 +51,18 @@ std::size_t first_invalid_utf8(std::string_view s) {
   return s.size();
 }
 
+bool all_ascii(std::string_view s) {
+  std::size_t i = 0;
+  uint64_t high = 0;
+  for (; s.size() - i >= 8; i += 8) {
+    uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    high |= word;
+  }
+  for (; i < s.size(); ++i) high |= static_cast<unsigned char>(s[i]);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
 bool valid_utf8(std::string_view s) { return first_invalid_utf8(s) == s.size(); }
 
 }  // namespace hokan::core

@@ -16,6 +16,10 @@ std::size_t utf8_sequence(std::string_view s, std::size_t i);
 // True when every byte of `s` belongs to a valid sequence.
 bool valid_utf8(std::string_view s);
 
+// True when every byte of `s` is below 0x80: then `s`, and any text made of its bytes,
+// is valid UTF-8.
+bool all_ascii(std::string_view s);
+
 // Offset of the first byte that does not start a valid sequence, or s.size().
 std::size_t first_invalid_utf8(std::string_view s);
 

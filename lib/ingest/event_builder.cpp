@@ -34,11 +34,10 @@ EventBuilder::EventBuilder(std::shared_ptr<const config::Config> config,
       policy_(std::move(policy)),
       time_guard_(*config_) {}
 
-store::Event EventBuilder::build(std::string_view frame, const Source& source,
-                                 int64_t received_us, bool truncated) const {
+void EventBuilder::build(store::Event& e, std::string_view frame, const Source& source, int64_t received_us,
+                         bool truncated) const {
   syslog::ParseContext context{received_us, config_->zone.get()};
   syslog::Message m = syslog::parse(frame, context);
-  store::Event e;
   e.received_us = received_us;
   e.time_us = m.time_us.value_or(received_us);
   time_guard_.apply(e);
@@ -55,16 +54,18 @@ store::Event EventBuilder::build(std::string_view frame, const Source& source,
   e.source = source.text;
   e.truncated = truncated;
   e.malformed = m.malformed;
-  if (!e.fields.case_id.empty() && !core::valid_utf8(e.fields.case_id)) {
-    e.fields.case_id.clear();
-    e.malformed = true;
+  // Text made of an ASCII frame's bytes is valid UTF-8 whatever was taken from where.
+  if (!core::all_ascii(frame)) {
+    if (!e.fields.case_id.empty() && !core::valid_utf8(e.fields.case_id)) {
+      e.fields.case_id.clear();
+      e.malformed = true;
+    }
+    if (!e.malformed && !text_is_utf8(e)) e.malformed = true;
   }
-  if (!e.malformed && !text_is_utf8(e)) e.malformed = true;
   // Evidence keeps the bytes as received, well-formed or not; the store keeps the
   // message as an offset into them, so this costs the header's bytes only.
   e.raw.assign(frame);
   e.lane = policy_->lane_for(e);
-  return e;
 }
 
 }  // namespace hokan::ingest

@@ -33,10 +33,12 @@ class EventBuilder {
                std::shared_ptr<const syslog::Extractor> extractor,
                std::shared_ptr<const retention::Policy> policy);
 
-  // `truncated`: the framer cut the frame at max_message_bytes. Never fails: an
-  // unparseable line becomes a malformed event that keeps the raw bytes.
-  store::Event build(std::string_view frame, const Source& source, int64_t received_us,
-                     bool truncated) const;
+  // Fills `e`, a default-constructed Event (built where it is kept: an event is
+  // hundreds of bytes to move). `truncated`: the framer cut the frame at
+  // max_message_bytes. Never fails: an unparseable line becomes a malformed event that
+  // keeps the raw bytes.
+  void build(store::Event& e, std::string_view frame, const Source& source, int64_t received_us,
+             bool truncated) const;
 
  private:
   std::shared_ptr<const config::Config> config_;

@@ -160,9 +160,9 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
       // Drain what the kernel already holds so the writer sees batches, not single events.
       for (int more = 0; more < 512; ++more) {
         std::size_t len = std::min(n, max_message_bytes);
-        auto e = frame_builder->build(std::string_view(buffer.data(), len), source_of(peer), now, n > max_message_bytes);
+        auto& e = batch.emplace_back();
+        frame_builder->build(e, std::string_view(buffer.data(), len), source_of(peer), now, n > max_message_bytes);
         count(e, n);
-        batch.push_back(std::move(e));
         boost::system::error_code again;
         socket.non_blocking(true);
         n = socket.receive_from(asio::buffer(buffer), peer, 0, again);
@@ -229,19 +229,19 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
       int64_t now = core::now_us();
       if (ec) {
         if (auto last = framer.finish()) {
-          auto e = frame_builder->build(last->bytes, source, now, last->truncated);
+          auto& e = batch.emplace_back();
+          frame_builder->build(e, last->bytes, source, now, last->truncated);
           count(e, last->bytes.size());
-          batch.push_back(std::move(e));
         }
         co_await submit(batch);
         break;
       }
       framer.feed(std::string_view(buffer.data(), n));
       while (auto frame = framer.next()) {
-        auto e = frame_builder->build(frame->bytes, source, now, frame->truncated);
+        auto& e = batch.emplace_back();
+        frame_builder->build(e, frame->bytes, source, now, frame->truncated);
         if (frame->bad_framing) e.malformed = true;  // build() kept the frame's bytes
         count(e, frame->bytes.size());
-        batch.push_back(std::move(e));
       }
       if (!batch.empty()) {
         // The writer takes the storage with the events: the next read's batch is sized

@@ -112,9 +112,9 @@ awaitable<void> read_frames(std::shared_ptr<Answers> a, Source source, const Rel
         a->pending += syslog::relp::response(frame->txnr, 500, why.substr(0, 200));
       } else if (frame->command == "syslog") {
         bool truncated = frame->data.size() > context.max_message_bytes;
-        auto e = builder->build(frame->data.substr(0, context.max_message_bytes), source, now, truncated);
+        auto& e = batch.emplace_back();
+        builder->build(e, frame->data.substr(0, context.max_message_bytes), source, now, truncated);
         context.count(e, frame->data.size());
-        batch.push_back(std::move(e));
         txnrs.push_back(frame->txnr);
       } else if (frame->command == "close") {
         close_txnr = frame->txnr;

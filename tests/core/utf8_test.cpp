@@ -37,5 +37,20 @@ TEST(Utf8Test, RefusesCutOffSequencesAndNamesWhere) {
   EXPECT_EQ(first_invalid_utf8(std::string("a\0b", 3)), 3u);  // NUL is valid UTF-8
 }
 
+// The ingest path skips per-field checks for a frame all_ascii() passes: a byte above
+// 0x7f anywhere, in the eight-byte words or the tail after them, must fail it.
+TEST(Utf8Test, AllAsciiFindsAHighByteAnywhere) {
+  EXPECT_TRUE(all_ascii(""));
+  EXPECT_TRUE(all_ascii(std::string("sshd[1]: Accepted \x7f\0 for root", 32)));
+  const std::string line = "<38>1 2026-12-01T00:00:00Z host sshd - - - Accepted for root";
+  EXPECT_TRUE(all_ascii(line));
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    std::string bad = line;
+    bad[i] = '\x80';
+    EXPECT_FALSE(all_ascii(bad)) << i;
+    EXPECT_FALSE(all_ascii(std::string_view(bad).substr(i))) << i;
+  }
+}
+
 }  // namespace
 }  // namespace hokan::core

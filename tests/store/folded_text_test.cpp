@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace hokan::store {
@@ -23,6 +24,21 @@ TEST(FoldedText, CollectsEachTrigramOnceAcrossCalls) {
   EXPECT_EQ(trigrams_of("abab"), (std::vector<uint32_t>{0x616261, 0x626162}));
   EXPECT_TRUE(trigrams_of("ab").empty());
   EXPECT_EQ(trigram_bytes(0x616263), "abc");
+}
+
+// The collector keeps ASCII trigrams and the others in two maps: whichever map a trigram
+// went to, distinct() gives all of them, each once, in order, as trigrams_of() would.
+TEST(FoldedText, CollectsTrigramsWithBytesAboveAsciiLikeAnyOther) {
+  std::string text = "Accepted for \xe5\xb1\xb1\xe7\x94\xb0 from 10.0.0.1\x7f\x80\xff\x01Z";
+  for (int c = 0; c < 256; ++c) text += {static_cast<char>(c), static_cast<char>(255 - c), 'q'};
+  TrigramCollector c;
+  c.add(text);
+  auto grams = c.distinct();
+  EXPECT_EQ(grams, trigrams_of(fold_ascii(text)));
+  EXPECT_TRUE(std::is_sorted(grams.begin(), grams.end()));
+  EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0xe5b1b1u));
+  EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0x7f80ffu));
+  EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0x6f6d20u));  // "om "
 }
 
 TEST(FoldedText, FindsALiteralInAnyCase) {
