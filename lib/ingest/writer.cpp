@@ -19,6 +19,8 @@ constexpr auto kFirstRetry = std::chrono::milliseconds(50);
 constexpr auto kMaxRetry = std::chrono::seconds(2);
 // An urgent batch (the audit trail) is not kept: its waiter is told after these tries.
 constexpr int kUrgentAttempts = 3;
+// Emptied batches kept for submitters to reuse.
+constexpr std::size_t kSpareBatches = 8;
 // The same trouble is logged at most this often.
 constexpr auto kTroubleLogEvery = std::chrono::minutes(1);
 
@@ -60,6 +62,10 @@ bool Writer::try_submit(std::vector<store::Event>& events, std::function<void(bo
       if (queued_events_ > 0 && queued_events_ + events.size() > max_queued_) return false;
       queued_events_ += events.size();
       queue_.push_back(Item{std::move(events), std::move(on_durable)});
+      if (!spares_.empty()) {
+        events = std::move(spares_.back());
+        spares_.pop_back();
+      }
     }
   }
   events.clear();
@@ -179,12 +185,18 @@ void Writer::run() {
   Clock::time_point trouble_logged{}, urgent_logged{};
   std::vector<store::Event> batch;
   Acks waiting;  // acknowledgements owed after the next sync
+  std::vector<std::vector<store::Event>> emptied;  // for spares_
   while (true) {
     bool stopping = false, stop_requested = false, retry_now = false;
     std::vector<Item> urgent, items;
     std::vector<Observer> observers;
     {
       std::unique_lock lock(mutex_);
+      while (!emptied.empty() && spares_.size() < kSpareBatches) {
+        spares_.push_back(std::move(emptied.back()));
+        emptied.pop_back();
+      }
+      emptied.clear();
       auto due = [&] {
         return !urgent_.empty() || stopping_ || (refused.empty() && !queue_.empty()) ||
                (!refused.empty() && Clock::now() >= retry_at);
@@ -267,12 +279,12 @@ void Writer::run() {
       batch.clear();
       std::size_t total = 0;
       for (const auto& item : items) total += item.events.size();
-      // The first item's events stay where they are; the others' are moved after them.
-      if (!items.empty() && items.front().events.capacity() >= total) batch.swap(items.front().events);
       batch.reserve(total);
       for (auto& item : items) {
         std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
         if (item.on_durable) acks.push_back(std::move(item.on_durable));
+        item.events.clear();
+        emptied.push_back(std::move(item.events));
       }
     }
     if (!batch.empty()) {

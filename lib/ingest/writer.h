@@ -116,6 +116,9 @@ class Writer {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Item> queue_, urgent_;
+  // Storage of batches the writer has emptied, handed back to submitters: a session's
+  // next batch then fills memory already mapped instead of fresh pages.
+  std::vector<std::vector<store::Event>> spares_;
   std::size_t queued_events_ = 0;
   bool stopping_ = false;
   bool refusing_ = false;             // a refused batch waits for its retry

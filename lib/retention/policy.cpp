@@ -17,10 +17,16 @@ int64_t day_start(const core::TimeZone& zone, int year, int month, int day, int 
 }  // namespace
 
 Policy::Policy(std::shared_ptr<const config::Config> config, std::shared_ptr<const Cases> cases)
-    : config_(std::move(config)), cases_(std::move(cases)) {}
+    : config_(std::move(config)), cases_(std::move(cases)) {
+  for (const auto& c : config_->categories)
+    if (c.starts != config::Category::Starts::case_closed && c.retention_by_host.empty() &&
+        c.retention_by_camera.empty())
+      fixed_lanes_.emplace(c.name, std::string(kPeriodLane) + (c.retention ? c.retention->text : "365d"));
+}
 
 std::string Policy::lane_for(const store::Event& e) const {
   if (e.category == kAuditCategory) return std::string(kPeriodLane) + config_->audit.retention.text;
+  if (auto it = fixed_lanes_.find(e.category); it != fixed_lanes_.end()) return it->second;
   const config::Category* c = config_->find_category(e.category);
   if (!c) return std::string(kPeriodLane) + "365d";
   if (c->starts == config::Category::Starts::case_closed)

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "config/config.h"
 #include "retention/cases.h"
@@ -42,6 +43,9 @@ class Policy {
   std::optional<config::Period> case_period(const std::string& category, const Case& c) const;
   std::shared_ptr<const config::Config> config_;
   std::shared_ptr<const Cases> cases_;
+  // The lane of each category whose events all take the same one (no per-host or
+  // per-camera periods, no closing event): lane_for runs for every event ingested.
+  std::unordered_map<std::string, std::string> fixed_lanes_;
 };
 
 }  // namespace hokan::retention

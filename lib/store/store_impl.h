@@ -178,6 +178,17 @@ struct Store::Impl {
   StoreOptions options;
   std::filesystem::path buckets_dir;
   std::unique_ptr<KeyedHash> hash;
+  // Store::write's working buffers, kept from one write to the next (the writer thread's
+  // only): a write fills megabytes, and fresh ones cost a page fault every 4 KiB.
+  struct WriteScratch {
+    explicit WriteScratch(const KeyedHash& hash) : records(hash) {}
+    rocksdb::WriteBatch batch;
+    std::vector<seal::SealedBlock> sealed;
+    detail::BucketBatch records;
+    detail::RunBuilder hits;
+    std::string value;
+  };
+  std::unique_ptr<WriteScratch> write_scratch;
   std::shared_ptr<rocksdb::Cache> block_cache;
   std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
   rocksdb::Options db_options;

@@ -69,12 +69,13 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
 
   rocksdb::WriteOptions wo;
   wo.sync = impl.options.sync == SyncMode::always;
-  rocksdb::WriteBatch batch;
-  std::vector<seal::SealedBlock> sealed;
-  BucketBatch records(*impl.hash);
-  RunBuilder hits;
-  std::string value;
-  value.reserve(1024);
+  if (!impl.write_scratch) impl.write_scratch = std::make_unique<Impl::WriteScratch>(*impl.hash);
+  auto& [batch, sealed, records, hits, value] = *impl.write_scratch;
+  // Whatever a failed write before left behind is not this write's.
+  batch.Clear();
+  sealed.clear();
+  records.clear();
+  hits.clear();
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& group = groups[g];
     auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, hits, value);

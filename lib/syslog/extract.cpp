@@ -26,8 +26,27 @@ constexpr std::size_t npos = std::string_view::npos;
 // line, and a line that is nothing but addresses cannot make an index entry per byte.
 constexpr std::size_t kMaxAddresses = 64;
 
+// memmem prepares each search afresh (glibc builds a shift table), which costs more than
+// these short needles in one line: memchr for the needle's first byte that is neither a
+// lower-case letter nor a space (rarer in log text), then a compare around it.
 bool contains(std::string_view s, std::string_view needle) {
-  return memmem(s.data(), s.size(), needle.data(), needle.size()) != nullptr;
+  if (needle.empty()) return true;
+  std::size_t anchor = 0;
+  for (std::size_t i = 0; i < needle.size(); ++i)
+    if (!(needle[i] >= 'a' && needle[i] <= 'z') && needle[i] != ' ') {
+      anchor = i;
+      break;
+    }
+  if (s.size() < needle.size()) return false;
+  const char* p = s.data() + anchor;
+  const char* last = s.data() + (s.size() - needle.size()) + anchor;  // the anchor's last place
+  while (p <= last) {
+    p = static_cast<const char*>(memchr(p, needle[anchor], static_cast<std::size_t>(last - p) + 1));
+    if (!p) return false;
+    if (std::memcmp(p - anchor, needle.data(), needle.size()) == 0) return true;
+    ++p;
+  }
+  return false;
 }
 
 bool contains(std::string_view s, char c) { return memchr(s.data(), c, s.size()) != nullptr; }
@@ -139,6 +158,19 @@ bool is_key_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
 }
 
+// Where an unquoted value ends: a byte of " ,;)]", or the end. By table: find_first_of
+// tries each of the five for every byte.
+std::size_t value_end(std::string_view msg, std::size_t from) {
+  static constexpr auto kEnds = [] {
+    std::array<bool, 256> t{};
+    for (unsigned char c : std::string_view(" ,;)]")) t[c] = true;
+    return t;
+  }();
+  for (std::size_t i = from; i < msg.size(); ++i)
+    if (kEnds[static_cast<unsigned char>(msg[i])]) return i;
+  return npos;
+}
+
 // key=value or key="value" anywhere in the message; only known keys are kept.
 void from_key_values(std::string_view msg, Fields& f) {
   // Where the next unquoted value ends, kept across pairs: searching again from every '='
@@ -159,7 +191,7 @@ void from_key_values(std::string_view msg, Fields& f) {
       pos = end + 1;
     } else {
       if (!stop_known || stop < value_at) {
-        stop = msg.find_first_of(" ,;)]", value_at);
+        stop = value_end(msg, value_at);
         stop_known = true;
       }
       value = msg.substr(value_at, stop == npos ? npos : stop - value_at);
