@@ -84,7 +84,8 @@ class TextWriter {
     if (cursor_ < raw_.size()) {
       // The next field usually starts at the cursor or one separator after it.
       for (std::size_t at : {cursor_, cursor_ + 1})
-        if (at + s.size() <= raw_.size() && raw_.compare(at, s.size(), s) == 0) return at;
+        if (at + s.size() <= raw_.size() && raw_[at] == s[0] && std::memcmp(raw_.data() + at + 1, s.data() + 1, s.size() - 1) == 0)
+          return at;
       if (auto at = search(cursor_, raw_.size(), s); at != std::string_view::npos) return at;
     }
     return search(0, std::min(raw_.size(), cursor_ + s.size() - 1), s);
@@ -97,7 +98,9 @@ class TextWriter {
     while (end - p >= static_cast<std::ptrdiff_t>(s.size())) {
       p = static_cast<const char*>(memchr(p, s[0], static_cast<std::size_t>(end - p) - s.size() + 1));
       if (!p) break;
-      if (std::memcmp(p + 1, s.data() + 1, s.size() - 1) == 0) return static_cast<std::size_t>(p - raw_.data());
+      // The second byte first: most places memchr stops at are not the field.
+      if (p[1] == s[1] && std::memcmp(p + 2, s.data() + 2, s.size() - 2) == 0)
+        return static_cast<std::size_t>(p - raw_.data());
       ++p;
     }
     return std::string_view::npos;

@@ -10,6 +10,11 @@
 namespace hokan::store::bytes {
 
 inline void put_varint(std::string& out, uint64_t v) {
+  // Most varints written are one byte (sizes, tags, small deltas): no append's memcpy.
+  if (v < 0x80) {
+    out.push_back(static_cast<char>(v));
+    return;
+  }
   char buf[10];
   std::size_t n = 0;
   while (v >= 0x80) {

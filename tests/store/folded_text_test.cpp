@@ -26,9 +26,17 @@ TEST(FoldedText, CollectsEachTrigramOnceAcrossCalls) {
   EXPECT_EQ(trigram_bytes(0x616263), "abc");
 }
 
-// The collector keeps ASCII trigrams and the others in two maps: whichever map a trigram
-// went to, distinct() gives all of them, each once, in order, as trigrams_of() would.
-TEST(FoldedText, CollectsTrigramsWithBytesAboveAsciiLikeAnyOther) {
+// Every trigram of the text, bytes above 0x7f or not, each once, in order, as
+// trigrams_of() gives them; at every length, since add() runs over the two halves of
+// its input at once and the trigrams around the middle belong to neither half's start.
+TEST(FoldedText, CollectsEveryTrigramOfTextsOfAnyLength) {
+  const std::string varied = "Accepted publickey for Yamada from 192.0.2.7 port 50022 ssh2: \xe5\xb1\xb1\x01";
+  for (std::size_t length = 0; length <= varied.size(); ++length) {
+    TrigramCollector c;
+    c.add(std::string_view(varied).substr(0, length));
+    EXPECT_EQ(c.distinct(), trigrams_of(fold_ascii(varied.substr(0, length)))) << length;
+  }
+
   std::string text = "Accepted for \xe5\xb1\xb1\xe7\x94\xb0 from 10.0.0.1\x7f\x80\xff\x01Z";
   for (int c = 0; c < 256; ++c) text += {static_cast<char>(c), static_cast<char>(255 - c), 'q'};
   TrigramCollector c;
