@@ -64,6 +64,10 @@ class TextWriter {
         return;
       }
     }
+    put_literal(s);
+  }
+  // A field the received bytes do not hold (the peer's address): no search for it.
+  void put_literal(std::string_view s) {
     put_varint(out_, uint64_t{s.size()} << 1);
     out_.append(s);
   }
@@ -250,8 +254,11 @@ void encode_event(const Event& e, std::string& out) {
   for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid}) text.put(*s);
   // The message is the line's tail, nearly always; the fields below are mostly in it.
   text.put_tail(e.message);
-  for (const std::string* s : {&e.source, &e.fields.user, &e.fields.target_user, &e.fields.src_ip,
-                               &e.fields.origin_ip, &e.fields.action, &e.fields.case_id})
+  // The source is where the bytes came from, not in them: a search would read the whole
+  // line for nothing, for every record.
+  text.put_literal(e.source);
+  for (const std::string* s : {&e.fields.user, &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip,
+                               &e.fields.action, &e.fields.case_id})
     text.put(*s);
   put_varint(out, e.fields.ips.size());
   for (const auto& ip : e.fields.ips) {
