@@ -118,7 +118,10 @@ void RunBuilder::sort_hits() {
     });
     return;
   }
-  std::vector<Hit> other(hits_.size());
+  // The passes' second buffer stays with the thread (runs are cut one at a time): a fresh
+  // one of a run's size per cut was tens of megabytes of page faults.
+  thread_local std::vector<Hit> other;
+  other.resize(hits_.size());
   std::vector<std::size_t> start(1 << 16);
   auto pass = [&](auto digit_of, std::size_t digits) {
     std::fill(start.begin(), start.begin() + static_cast<std::ptrdiff_t>(digits), 0);
