@@ -98,8 +98,19 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
                                       rocksdb::WriteBatch& batch, std::vector<seal::SealedBlock>& sealed,
                                       BucketBatch& records, RunBuilder& hits, std::string& value) {
   BucketStats delta;
-  for (uint32_t i : members) {
-    const Event& e = events[i];
+  // The events were built on another core: their bytes are fetched a few events ahead,
+  // so that encoding does not wait on each line of them in turn.
+  auto prefetch = [](const std::string& s) {
+    for (std::size_t at = 0; at < s.size() && at < 512; at += 64) __builtin_prefetch(s.data() + at);
+  };
+  constexpr std::size_t kAhead = 4;
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    if (k + kAhead < members.size()) {
+      const Event& next = events[members[k + kAhead]];
+      prefetch(next.raw);
+      prefetch(next.message);
+    }
+    const Event& e = events[members[k]];
     value.clear();
     codec::encode_event(e, value);
     records.add(codec::RecordKey{e.time_us, e.id}, value, e);
