@@ -5,13 +5,25 @@
 namespace hokan::store::detail {
 
 void BucketBatch::add(codec::RecordKey key, std::string_view record, const Event& e) {
+  const std::size_t at = arena_.size();
+  arena_.append(record);
+  index(key, at, e);
+}
+
+std::size_t BucketBatch::encode_and_add(codec::RecordKey key, const Event& e) {
+  const std::size_t at = arena_.size();
+  codec::encode_event(e, arena_);
+  index(key, at, e);
+  return arena_.size() - at;
+}
+
+void BucketBatch::index(codec::RecordKey key, std::size_t at, const Event& e) {
   Entry entry;
   entry.key = key;
   entry.received_us = e.received_us;
-  entry.offset = static_cast<uint32_t>(arena_.size());
-  entry.size = static_cast<uint32_t>(record.size());
+  entry.offset = static_cast<uint32_t>(at);
+  entry.size = static_cast<uint32_t>(arena_.size() - at);
   entry.first_posted = static_cast<uint32_t>(posted_.size());
-  arena_.append(record);
   for_each_indexed_value(e, [&](int f, const std::string& v) {
     if (!have_last_[f] || last_value_[f] != v) {
       last_value_[f] = v;

@@ -62,6 +62,9 @@ class BucketBatch {
   // user), and every address the record names (src_ip, origin_ip, ips, under src_ip).
   // Records may come in any order.
   void add(codec::RecordKey key, std::string_view record, const Event& e);
+  // Like add(), encoding `e` (codec::encode_event) where the batch keeps it; returns the
+  // encoded size.
+  std::size_t encode_and_add(codec::RecordKey key, const Event& e);
   std::size_t size() const { return entries_.size(); }
   // The added records' encoded bytes, back to back.
   std::string_view encoded() const { return arena_; }
@@ -76,6 +79,8 @@ class BucketBatch {
                 std::vector<seal::SealedBlock>& sealed);
 
  private:
+  // Records the entry of the record at arena_[at, end) and its indexed values.
+  void index(codec::RecordKey key, std::size_t at, const Event& e);
   static constexpr int kFields = 4;  // host, app, user, src_ip (see codec::IndexField)
   // One indexed value of one record.
   struct Posted {

@@ -186,7 +186,6 @@ struct Store::Impl {
     std::vector<seal::SealedBlock> sealed;
     detail::BucketBatch records;
     detail::RunBuilder hits;
-    std::string value;
   };
   std::unique_ptr<WriteScratch> write_scratch;
   std::shared_ptr<rocksdb::Cache> block_cache;
@@ -285,7 +284,7 @@ struct Store::Impl {
   Result<void> write_group(const BucketId& id, std::vector<Event>& events, const std::vector<uint32_t>& members,
                            const rocksdb::WriteOptions& wo, rocksdb::WriteBatch& batch,
                            std::vector<seal::SealedBlock>& sealed, detail::BucketBatch& records,
-                           detail::RunBuilder& hits, std::string& value);
+                           detail::RunBuilder& hits);
   // Takes a failed or dropped bucket out of the cache, so the next use opens it afresh.
   void retire(const BucketId& id, const std::shared_ptr<Bucket>& bucket);
   // The bucket if it is open now; never opens one.

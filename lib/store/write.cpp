@@ -70,7 +70,7 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   rocksdb::WriteOptions wo;
   wo.sync = impl.options.sync == SyncMode::always;
   if (!impl.write_scratch) impl.write_scratch = std::make_unique<Impl::WriteScratch>(*impl.hash);
-  auto& [batch, sealed, records, hits, value] = *impl.write_scratch;
+  auto& [batch, sealed, records, hits] = *impl.write_scratch;
   // Whatever a failed write before left behind is not this write's.
   batch.Clear();
   sealed.clear();
@@ -78,7 +78,7 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   hits.clear();
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& group = groups[g];
-    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, hits, value);
+    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, hits);
     if (!written) {
       // Keep what was not written, the failed bucket's events first.
       WriteFailure failure{written.error(), group.members.size(), {}};
@@ -96,7 +96,7 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
 Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& events,
                                       const std::vector<uint32_t>& members, const rocksdb::WriteOptions& wo,
                                       rocksdb::WriteBatch& batch, std::vector<seal::SealedBlock>& sealed,
-                                      BucketBatch& records, RunBuilder& hits, std::string& value) {
+                                      BucketBatch& records, RunBuilder& hits) {
   BucketStats delta;
   // The events were built on another core: their bytes are fetched a few events ahead,
   // so that encoding does not wait on each line of them in turn.
@@ -111,10 +111,8 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
       prefetch(next.message);
     }
     const Event& e = events[members[k]];
-    value.clear();
-    codec::encode_event(e, value);
-    records.add(codec::RecordKey{e.time_us, e.id}, value, e);
-    add_record(delta, e.time_us, codec::kBlockKeySize + value.size() + e.object_size);
+    const std::size_t size = records.encode_and_add(codec::RecordKey{e.time_us, e.id}, e);
+    add_record(delta, e.time_us, codec::kBlockKeySize + size + e.object_size);
   }
   // The bucket is held only while its write runs, so the cache may close it afterwards.
   while (true) {
