@@ -42,7 +42,7 @@ void EventBuilder::build(store::Event& e, std::string_view frame, const Source& 
   e.time_us = m.time_us.value_or(received_us);
   time_guard_.apply(e);
   e.category = classifier_->classify(m, source.address);
-  e.fields = extractor_->extract(m);
+  extractor_->extract(m, e.fields);
   e.facility = m.facility;
   e.severity = m.severity;
   e.host = std::move(m.host);

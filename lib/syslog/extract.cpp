@@ -326,6 +326,11 @@ Result<std::shared_ptr<const Extractor>> Extractor::create(const std::vector<Ext
 
 Fields Extractor::extract(const Message& m) const {
   Fields f;
+  extract(m, f);
+  return f;
+}
+
+void Extractor::extract(const Message& m, Fields& f) const {
   Scratch& s = scratch();
   std::vector<core::IpAddress>& named = s.named;
   if (!m.sd.empty()) from_sd(m, f, named, s.found);
@@ -370,7 +375,6 @@ Fields Extractor::extract(const Message& m) const {
     else address->clear();
   }
   collect_addresses(named, f);
-  return f;
 }
 
 }  // namespace hokan::syslog

@@ -44,6 +44,9 @@ class Extractor {
       const std::vector<ExtractRule>& rules);
 
   Fields extract(const Message& message) const;
+  // The same into `fields`, which must be empty (a new event's: ingest builds each event
+  // where it is kept).
+  void extract(const Message& message, Fields& fields) const;
 
   ~Extractor();
   struct Impl;
