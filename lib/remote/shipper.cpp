@@ -35,13 +35,6 @@ constexpr auto kFirstRetry = std::chrono::seconds(1);
 constexpr auto kMaxRetry = std::chrono::seconds(60);
 constexpr auto kLocalCheckEvery = std::chrono::seconds(10);
 
-// A day number (yyyymmdd) as YYYY-MM-DD.
-std::string day_text(int day) {
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
-  return text;
-}
-
 std::string hex16(uint64_t v) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(v));
@@ -126,7 +119,7 @@ bool Shipper::has_key(const store::BucketInfo& b) const {
 
 void Shipper::bucket_rewritten(const store::BucketInfo& b) {
   std::lock_guard lock(mutex_);
-  dirty_.emplace(b.category, b.lane, b.year * 10000 + b.month * 100 + b.day);
+  dirty_.emplace(b.category, b.lane, b.day_number());
 }
 
 std::string Shipper::bucket_name(const std::string& category, const std::string& lane, int year, int month,
@@ -623,7 +616,7 @@ Result<RemoteDestroyed> Shipper::destroy_objects(const store::BucketInfo& info, 
 }
 
 std::string Shipper::head_key(const std::string& category, const std::string& lane, int day, const char* layout) const {
-  return std::string(layout) + category + "/" + lane + "/" + day_text(day);
+  return std::string(layout) + category + "/" + lane + "/" + store::day_text(day);
 }
 
 void Shipper::anchor() {
@@ -658,7 +651,7 @@ void Shipper::anchor() {
     if (!*head) continue;  // destroyed meanwhile
     // Each round is a new version of the bucket's key: the store keeps them all, locked,
     // and lists each with its ETag, the MD5 of this text (see seal::anchor_text).
-    const std::string text = store::seal::anchor_text(category, lane, day_text(day), (*head)->links, (*head)->head);
+    const std::string text = store::seal::anchor_text(category, lane, store::day_text(day), (*head)->links, (*head)->head);
     if (auto put = s3_.put_object(ledger_bucket_, head_key(category, lane, day, kChainLayout), text, lock, {}); !put)
       return put_back(put.error());
   }
@@ -685,7 +678,7 @@ Result<std::vector<store::Store::Anchor>> Shipper::anchored_head(const store::Bu
   // those before it, and a chain rewritten after the first anchor passes through the
   // first and through a forged latest one.
   std::vector<store::Store::Anchor> out;
-  const int day = b.year * 10000 + b.month * 100 + b.day;
+  const int day = b.day_number();
   auto deleted = [&](const std::string& key) {
     out.push_back({~uint64_t{0}, "deleted", "a delete marker in " + ledger_bucket_ + "/" + key, ""});
   };

@@ -43,12 +43,6 @@ int64_t day_start_us(const core::TimeZone& zone, DayNumber day, int days_after) 
   return zone.from_civil(midnight);
 }
 
-std::string day_text(DayNumber day) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", day / 10000, day / 100 % 100, day % 100);
-  return buf;
-}
-
 std::optional<DayNumber> parse_day_text(std::string_view s) {
   int y = 0, m = 0, d = 0;
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
@@ -59,7 +53,7 @@ std::optional<DayNumber> parse_day_text(std::string_view s) {
   return y * 10000 + m * 100 + d;
 }
 
-BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.year * 10000 + b.month * 100 + b.day}; }
+BucketId id_of(const BucketInfo& b) { return {b.category, b.lane, b.day_number()}; }
 
 BucketInfo info_of(const BucketId& id, const std::string& path) {
   return {id.category, id.lane, id.day / 10000, id.day / 100 % 100, id.day % 100, path};
@@ -260,6 +254,12 @@ Result<uint64_t> IdAllocator::next() {
 }
 
 }  // namespace detail
+
+std::string day_text(int day_number) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", day_number / 10000, day_number / 100 % 100, day_number % 100);
+  return buf;
+}
 
 using namespace detail;
 

@@ -122,7 +122,12 @@ struct BucketInfo {
   std::string lane;
   int year = 0, month = 0, day = 0;
   std::string path;
+  // The day as one number, yyyymmdd: ordered as the days are.
+  int day_number() const { return year * 10000 + month * 100 + day; }
 };
+
+// A day number (yyyymmdd, BucketInfo::day_number) as YYYY-MM-DD.
+std::string day_text(int day_number);
 
 // Kept up to date by every write, so a purge knows what a whole bucket holds without
 // reading it.

@@ -41,7 +41,6 @@ using DayNumber = int32_t;
 DayNumber day_of(const core::TimeZone& zone, int64_t time_us);
 // The first instant of the local day `days_after` days after `day`.
 int64_t day_start_us(const core::TimeZone& zone, DayNumber day, int days_after = 0);
-std::string day_text(DayNumber day);
 std::optional<DayNumber> parse_day_text(std::string_view s);
 
 struct BucketId {

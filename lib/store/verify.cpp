@@ -133,7 +133,7 @@ Result<std::vector<BucketCheck>> Store::verify(const ScanQuery& which) const { r
 
 Result<std::optional<Store::Anchor>> Store::seal_head(const BucketInfo& info) const {
   auto& impl = *impl_;
-  BucketId id{info.category, info.lane, static_cast<DayNumber>(info.year * 10000 + info.month * 100 + info.day)};
+  BucketId id{info.category, info.lane, info.day_number()};
   auto opened = impl.bucket(id, Store::Impl::Access::read);
   if (!opened) return std::unexpected(opened.error());
   if (!*opened) return std::optional<Anchor>{};
