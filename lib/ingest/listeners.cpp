@@ -244,8 +244,9 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         count(e, frame->bytes.size());
       }
       if (!batch.empty()) {
-        // The writer takes the storage with the events: the next read's batch is sized
-        // like this one, so that it does not grow (moving every event) as it fills.
+        // The writer takes the storage with the events and hands back an emptied batch's
+        // when it has one: the next read's batch is sized like this one, so that it does
+        // not grow (moving every event) as it fills.
         const std::size_t size = batch.size();
         co_await submit(batch);
         batch.reserve(std::max<std::size_t>(size + size / 4, 64));

@@ -7,6 +7,11 @@ namespace {
 
 constexpr std::string_view kPeriodLane = "p-";
 
+// The lane of a category's events that no per-host or per-camera period names.
+std::string category_lane(const config::Category& c) {
+  return std::string(kPeriodLane) + (c.retention ? c.retention->text : "365d");
+}
+
 int64_t day_start(const core::TimeZone& zone, int year, int month, int day, int plus_days) {
   core::CivilTime c;
   int64_t days = core::days_from_civil(year, month, day) + plus_days;
@@ -21,7 +26,7 @@ Policy::Policy(std::shared_ptr<const config::Config> config, std::shared_ptr<con
   for (const auto& c : config_->categories)
     if (c.starts != config::Category::Starts::case_closed && c.retention_by_host.empty() &&
         c.retention_by_camera.empty())
-      fixed_lanes_.emplace(c.name, std::string(kPeriodLane) + (c.retention ? c.retention->text : "365d"));
+      fixed_lanes_.emplace(c.name, category_lane(c));
 }
 
 std::string Policy::lane_for(const store::Event& e) const {
@@ -35,7 +40,7 @@ std::string Policy::lane_for(const store::Event& e) const {
                               ? c->retention_by_camera
                               : c->retention_by_host;
   if (auto it = overrides.find(e.host); it != overrides.end()) return std::string(kPeriodLane) + it->second.text;
-  return std::string(kPeriodLane) + (c->retention ? c->retention->text : "365d");
+  return category_lane(*c);
 }
 
 std::optional<config::Period> Policy::case_period(const std::string& category, const Case& c) const {
