@@ -105,6 +105,12 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
   };
   constexpr std::size_t kAhead = 4;
   for (std::size_t k = 0; k < members.size(); ++k) {
+    // The event itself (ten cache lines) further ahead: reading its strings' places
+    // above must not wait either.
+    if (k + 2 * kAhead < members.size()) {
+      const char* next = reinterpret_cast<const char*>(&events[members[k + 2 * kAhead]]);
+      for (std::size_t at = 0; at < sizeof(Event); at += 64) __builtin_prefetch(next + at);
+    }
     if (k + kAhead < members.size()) {
       const Event& next = events[members[k + kAhead]];
       prefetch(next.raw);
