@@ -141,29 +141,35 @@ void Writer::observe(const std::vector<store::Event>& written, const std::vector
   }
 }
 
-bool Writer::attempt(std::vector<store::Event>& batch, bool privileged, Acks& acks,
+bool Writer::attempt(std::vector<std::vector<store::Event>>& parts, bool privileged, Acks& acks,
                      const std::vector<Observer>& observers) {
   std::optional<std::expected<void, store::Store::WriteFailure>> outcome;
   try {
-    outcome = store_.write(batch, privileged);
+    outcome = store_.write(std::span(parts), privileged);
   } catch (const std::exception& e) {
+    // The store's promise about what is left where holds for errors it returns: here
+    // everything is kept, in order, in parts[0].
+    for (std::size_t p = 1; p < parts.size(); ++p) {
+      std::move(parts[p].begin(), parts[p].end(), std::back_inserter(parts[0]));
+      parts[p].clear();
+    }
     outcome = std::unexpected(store::Store::WriteFailure{Error{Errc::internal, std::string("write: ") + e.what()}, 0, {}});
   }
   if (*outcome) {
-    observe(batch, observers);
-    batch.clear();
+    for (const auto& part : parts) observe(part, observers);
     return true;
   }
   auto& failure = outcome->error();
   failure_text = failure.error.message;
   observe(failure.written, observers);
+  auto& rest = parts[0];
   if (!passing(failure.error.code) && failure.failed > 0) {
     // This bucket's events cannot go in whatever we wait for: give them up, say so, and
     // go on with the rest. Their senders are told (acknowledging ones resend).
-    std::size_t lost = std::min(failure.failed, batch.size());
+    std::size_t lost = std::min(failure.failed, rest.size());
     counters_.write_errors.fetch_add(lost, std::memory_order_relaxed);
     if (auto log = spdlog::get("store")) log->error("{} events lost: {}", lost, failure.error.message);
-    batch.erase(batch.begin(), batch.begin() + static_cast<std::ptrdiff_t>(lost));
+    rest.erase(rest.begin(), rest.begin() + static_cast<std::ptrdiff_t>(lost));
     for (auto& ack : acks) ack(false);
     acks.clear();
   }
@@ -183,9 +189,23 @@ void Writer::run() {
   Clock::time_point retry_at{};
   std::string last_trouble;
   Clock::time_point trouble_logged{}, urgent_logged{};
-  std::vector<store::Event> batch;
+  // The batches of one write, as they were submitted (see Store::write).
+  std::vector<std::vector<store::Event>> parts;
+  auto event_count = [&parts] {
+    std::size_t n = 0;
+    for (const auto& part : parts) n += part.size();
+    return n;
+  };
   Acks waiting;  // acknowledgements owed after the next sync
   std::vector<std::vector<store::Event>> emptied;  // for spares_
+  // Written or given up: the batches' storage goes back to the sessions.
+  auto recycle_parts = [&parts, &emptied] {
+    for (auto& part : parts) {
+      part.clear();
+      if (part.capacity() > 0) emptied.push_back(std::move(part));
+    }
+    parts.clear();
+  };
   while (true) {
     bool stopping = false, stop_requested = false, retry_now = false;
     std::vector<Item> urgent, items;
@@ -238,21 +258,20 @@ void Writer::run() {
 
     // The audit trail first: a purge that frees space waits on its intent record.
     if (!urgent.empty()) {
-      batch.clear();
       Acks acks, when_written;
       for (auto& item : urgent) {
-        std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+        parts.push_back(std::move(item.events));
         if (item.on_durable) (item.wait == Wait::written ? when_written : acks).push_back(std::move(item.on_durable));
       }
       bool in = false;
       for (int tries = 0; tries < kUrgentAttempts && !in; ++tries) {
         if (tries) std::this_thread::sleep_for(kFirstRetry);
-        in = attempt(batch, true, acks, observers);
+        in = attempt(parts, true, acks, observers);
       }
-      if (!in && !batch.empty()) {
+      if (!in && event_count() > 0) {
         // Nobody is told these went in: their waiters refuse what they were to audit.
         if (logger && Clock::now() - urgent_logged > kTroubleLogEvery) {
-          logger->error("{} urgent (audit) records not written: {}", batch.size(), failure_text);
+          logger->error("{} urgent (audit) records not written: {}", event_count(), failure_text);
           urgent_logged = Clock::now();
         }
         for (auto& ack : acks) ack(false);
@@ -261,34 +280,29 @@ void Writer::run() {
       for (auto& ack : when_written) ack(in);
       wrote = true;
       std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
+      recycle_parts();
     }
 
     // Then the refused batch, when its retry is due, or new work.
     Acks acks;
     if (retry_now) {
-      batch = std::move(refused);
+      parts.push_back(std::move(refused));
       refused.clear();
       acks = std::move(refused_acks);
       refused_acks.clear();
       if (stop_requested)
         for (auto& item : items) {
-          std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+          parts.push_back(std::move(item.events));
           if (item.on_durable) acks.push_back(std::move(item.on_durable));
         }
     } else {
-      batch.clear();
-      std::size_t total = 0;
-      for (const auto& item : items) total += item.events.size();
-      batch.reserve(total);
       for (auto& item : items) {
-        std::move(item.events.begin(), item.events.end(), std::back_inserter(batch));
+        parts.push_back(std::move(item.events));
         if (item.on_durable) acks.push_back(std::move(item.on_durable));
-        item.events.clear();
-        emptied.push_back(std::move(item.events));
       }
     }
-    if (!batch.empty()) {
-      if (attempt(batch, false, acks, observers)) {
+    if (event_count() > 0) {
+      if (attempt(parts, false, acks, observers)) {
         counters_.batches.fetch_add(1, std::memory_order_relaxed);
         wrote = true;
         retry_delay = kFirstRetry;
@@ -300,10 +314,10 @@ void Writer::run() {
         std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
       } else if (stop_requested) {
         // Nothing more can wait: say what is given up.
-        if (logger) logger->error("stopping with {} events not written", batch.size());
+        if (logger) logger->error("stopping with {} events not written", event_count());
         for (auto& ack : acks) ack(false);
       } else {
-        refused = std::move(batch);
+        refused = std::move(parts[0]);
         refused_acks = std::move(acks);
         retry_at = Clock::now() + retry_delay;
         retry_delay = std::min<std::chrono::milliseconds>(retry_delay * 2, kMaxRetry);
@@ -321,6 +335,7 @@ void Writer::run() {
     } else if (wrote) {
       unsynced = unsynced || sync_ == store::SyncMode::batch;
     }
+    recycle_parts();
     auto now = Clock::now();
     // Sync when the promise is due (the idle wait above wakes for it), before stopping,
     // and before acknowledging. Not after every batch: under load that would be an

@@ -103,9 +103,11 @@ class Writer {
   };
   using Acks = std::vector<std::function<void(bool)>>;
   void run();
-  // One attempt at `batch`: what went in is counted and observed; what did not stays
-  // in `batch`. True when all of it went in.
-  bool attempt(std::vector<store::Event>& batch, bool privileged, Acks& acks, const std::vector<Observer>& observers);
+  // One attempt at the batches in `parts`, written as they were submitted: what went in
+  // is counted and observed; what did not is left in parts[0], in order, and the other
+  // parts are empty. True when all of it went in.
+  bool attempt(std::vector<std::vector<store::Event>>& parts, bool privileged, Acks& acks,
+               const std::vector<Observer>& observers);
   void observe(const std::vector<store::Event>& written, const std::vector<Observer>& observers);
   void set_trouble(std::optional<std::string> why);
   std::string failure_text;  // the store's last refusal (writer thread only)

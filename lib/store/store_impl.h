@@ -280,7 +280,7 @@ struct Store::Impl {
   mutable std::chrono::steady_clock::time_point space_read_at;
 
   // Writes one bucket's events of a batch (see Store::write).
-  Result<void> write_group(const BucketId& id, std::vector<Event>& events, const std::vector<uint32_t>& members,
+  Result<void> write_group(const BucketId& id, const std::vector<Event*>& members,
                            const rocksdb::WriteOptions& wo, rocksdb::WriteBatch& batch,
                            std::vector<seal::SealedBlock>& sealed, detail::BucketBatch& records,
                            detail::RunBuilder& hits);

@@ -17,22 +17,40 @@ using namespace detail;
 
 namespace {
 
-// The events of one batch bound for one bucket, by their place in the batch.
+// The events of one write bound for one bucket, in order.
 struct Group {
   BucketId id;
-  std::vector<uint32_t> members;
+  std::vector<Event*> members;
 };
+
+// Moves every event of `parts` into parts[0], in order (a failed write's contract).
+void gather_into_first(std::span<std::vector<Event>> parts) {
+  for (std::size_t p = 1; p < parts.size(); ++p) {
+    std::move(parts[p].begin(), parts[p].end(), std::back_inserter(parts[0]));
+    parts[p].clear();
+  }
+}
 
 }  // namespace
 
 std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events, bool privileged) {
+  return write(std::span<std::vector<Event>>(&events, 1), privileged);
+}
+
+std::expected<void, Store::WriteFailure> Store::write(std::span<std::vector<Event>> parts, bool privileged) {
   auto& impl = *impl_;
   // RocksDB's per-thread perf counters cost a TLS lookup per operation; nobody reads them.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
-  auto everything_failed = [&](Error e) { return std::unexpected(WriteFailure{std::move(e), events.size(), {}}); };
-
+  std::size_t count = 0;
   uint64_t bytes = 0;
-  for (const auto& e : events) bytes += (e.raw.empty() ? e.message.size() : e.raw.size()) + 64;
+  for (const auto& events : parts) {
+    count += events.size();
+    for (const auto& e : events) bytes += (e.raw.empty() ? e.message.size() : e.raw.size()) + 64;
+  }
+  auto everything_failed = [&](Error e) {
+    gather_into_first(parts);
+    return std::unexpected(WriteFailure{std::move(e), count, {}});
+  };
   // Refused before RocksDB sees a byte: a full disk is a state to wait out, and RocksDB's
   // own handling of a failed WAL write is far harder to come back from.
   if (auto room = impl.check_space(bytes, privileged); !room) return everything_failed(room.error());
@@ -44,27 +62,28 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   std::size_t last = SIZE_MAX;
   int64_t day_begin = 0, day_end = 0;
   DayNumber day = 0;
-  for (uint32_t i = 0; i < events.size(); ++i) {
-    auto& e = events[i];
-    if (e.id == 0) {  // objects arrive with the id their chunks were stored under
-      auto next_id = impl.next_id();
-      if (!next_id) return everything_failed(next_id.error());
-      e.id = *next_id;
+  for (auto& events : parts) {
+    for (auto& e : events) {
+      if (e.id == 0) {  // objects arrive with the id their chunks were stored under
+        auto next_id = impl.next_id();
+        if (!next_id) return everything_failed(next_id.error());
+        e.id = *next_id;
+      }
+      bool same_day = e.time_us >= day_begin && e.time_us < day_end;
+      if (!same_day) {
+        const auto& zone = *impl.options.zone;
+        day = day_of(zone, e.time_us);
+        day_begin = day_start_us(zone, day);
+        day_end = day_start_us(zone, day, 1);
+      }
+      const std::string& lane = e.lane.empty() ? impl.default_lane : e.lane;
+      if (last == SIZE_MAX || !same_day || groups[last].id.category != e.category || groups[last].id.lane != lane) {
+        auto [it, inserted] = group_of.try_emplace(BucketId{e.category, lane, day}, groups.size());
+        if (inserted) groups.push_back(Group{it->first, {}});
+        last = it->second;
+      }
+      groups[last].members.push_back(&e);
     }
-    bool same_day = e.time_us >= day_begin && e.time_us < day_end;
-    if (!same_day) {
-      const auto& zone = *impl.options.zone;
-      day = day_of(zone, e.time_us);
-      day_begin = day_start_us(zone, day);
-      day_end = day_start_us(zone, day, 1);
-    }
-    const std::string& lane = e.lane.empty() ? impl.default_lane : e.lane;
-    if (last == SIZE_MAX || !same_day || groups[last].id.category != e.category || groups[last].id.lane != lane) {
-      auto [it, inserted] = group_of.try_emplace(BucketId{e.category, lane, day}, groups.size());
-      if (inserted) groups.push_back(Group{it->first, {}});
-      last = it->second;
-    }
-    groups[last].members.push_back(i);
   }
 
   rocksdb::WriteOptions wo;
@@ -78,14 +97,15 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   hits.clear();
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& group = groups[g];
-    auto written = impl.write_group(group.id, events, group.members, wo, batch, sealed, records, hits);
+    auto written = impl.write_group(group.id, group.members, wo, batch, sealed, records, hits);
     if (!written) {
       // Keep what was not written, the failed bucket's events first.
       WriteFailure failure{written.error(), group.members.size(), {}};
       std::vector<Event> rest;
       for (std::size_t k = 0; k < groups.size(); ++k)
-        for (uint32_t i : groups[k].members) (k < g ? failure.written : rest).push_back(std::move(events[i]));
-      events = std::move(rest);
+        for (Event* e : groups[k].members) (k < g ? failure.written : rest).push_back(std::move(*e));
+      for (auto& events : parts) events.clear();
+      parts[0] = std::move(rest);
       return std::unexpected(std::move(failure));
     }
     if (impl.options.sync == SyncMode::batch) impl.unsynced.insert(group.id);
@@ -93,8 +113,8 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
   return {};
 }
 
-Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& events,
-                                      const std::vector<uint32_t>& members, const rocksdb::WriteOptions& wo,
+Result<void> Store::Impl::write_group(const BucketId& id, const std::vector<Event*>& members,
+                                      const rocksdb::WriteOptions& wo,
                                       rocksdb::WriteBatch& batch, std::vector<seal::SealedBlock>& sealed,
                                       BucketBatch& records, RunBuilder& hits) {
   BucketStats delta;
@@ -108,15 +128,15 @@ Result<void> Store::Impl::write_group(const BucketId& id, std::vector<Event>& ev
     // The event itself (ten cache lines) further ahead: reading its strings' places
     // above must not wait either.
     if (k + 2 * kAhead < members.size()) {
-      const char* next = reinterpret_cast<const char*>(&events[members[k + 2 * kAhead]]);
+      const char* next = reinterpret_cast<const char*>(members[k + 2 * kAhead]);
       for (std::size_t at = 0; at < sizeof(Event); at += 64) __builtin_prefetch(next + at);
     }
     if (k + kAhead < members.size()) {
-      const Event& next = events[members[k + kAhead]];
+      const Event& next = *members[k + kAhead];
       prefetch(next.raw);
       prefetch(next.message);
     }
-    const Event& e = events[members[k]];
+    const Event& e = *members[k];
     const std::size_t size = records.encode_and_add(codec::RecordKey{e.time_us, e.id}, e);
     add_record(delta, e.time_us, codec::kBlockKeySize + size + e.object_size);
   }

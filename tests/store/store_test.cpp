@@ -72,6 +72,48 @@ TEST_F(StoreTest, PutsEachCategoryAndDayInItsOwnBucket) {
   EXPECT_TRUE(fs::exists(dir_ / "buckets" / "access" / "default" / "2025-11-21"));
 }
 
+// Ingest writes its sessions' batches where they were built, several at once.
+TEST_F(StoreTest, WritesSeveralBatchesAsOneInTheirOrder) {
+  auto store = open();
+  std::vector<std::vector<Event>> parts(3);
+  parts[0] = {event(kNov20 + 10, "access", "h", "", "a1"), event(kNov20 + 11, "operation", "h", "", "o1")};
+  parts[1] = {event(kNov20 + 12, "access", "h", "", "a2")};
+  parts[2] = {event(kNov20 + 13, "operation", "h", "", "o2"), event(kNov20 + kDay, "access", "h", "", "a3")};
+  ASSERT_TRUE(store->write(std::span(parts)));
+  std::vector<uint64_t> ids;
+  for (const auto& part : parts)
+    for (const auto& e : part) ids.push_back(e.id);
+  EXPECT_TRUE(std::is_sorted(ids.begin(), ids.end()) && std::adjacent_find(ids.begin(), ids.end()) == ids.end())
+      << "ids in the order the events came";
+  EXPECT_EQ(messages(*store, {}), (std::vector<std::string>{"a1", "o1", "a2", "o2", "a3"}));
+  EXPECT_EQ(store->buckets().size(), 3u);
+}
+
+// When one bucket cannot be written, what was not written is in the first batch, the
+// failed bucket's events first, and the other batches are empty: nothing is lost or
+// written twice when the writer retries it.
+TEST_F(StoreTest, AFailedWriteOfSeveralBatchesLeavesTheRestInTheFirst) {
+  auto store = open();
+  // A file where the bucket's directory would go: that bucket cannot be opened.
+  fs::create_directories(dir_ / "buckets" / "blocked" / "default");
+  std::ofstream(dir_ / "buckets" / "blocked" / "default" / "2025-11-20") << "not a bucket";
+  std::vector<std::vector<Event>> parts(3);
+  parts[0] = {event(kNov20 + 10, "access", "h", "", "a1"), event(kNov20 + 11, "blocked", "h", "", "b1")};
+  parts[1] = {event(kNov20 + 12, "later", "h", "", "l1"), event(kNov20 + 13, "blocked", "h", "", "b2")};
+  parts[2] = {event(kNov20 + 14, "access", "h", "", "a2")};
+  auto written = store->write(std::span(parts));
+  ASSERT_FALSE(written);
+  EXPECT_EQ(written.error().failed, 2u);
+  std::vector<std::string> went_in, rest;
+  for (const auto& e : written.error().written) went_in.push_back(e.message);
+  for (const auto& e : parts[0]) rest.push_back(e.message);
+  EXPECT_EQ(went_in, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(rest, (std::vector<std::string>{"b1", "b2", "l1"}));
+  EXPECT_TRUE(parts[1].empty());
+  EXPECT_TRUE(parts[2].empty());
+  EXPECT_EQ(messages(*store, {}), (std::vector<std::string>{"a1", "a2"}));
+}
+
 TEST_F(StoreTest, ScansInTimeOrderAcrossCategoriesAndDays) {
   auto store = open();
   std::vector<Event> batch{event(kNov20 + kDay + 5, "access", "h", "", "3"),
