@@ -125,11 +125,28 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
     return builder;
   }
 
+  // What a stream session received since it last told the shared counters: it tells
+  // them once per read, not with two atomic adds per event.
+  struct Tally {
+    uint64_t received = 0, bytes = 0, malformed = 0, truncated = 0;
+    void add(const store::Event& e, std::size_t frame_bytes) {
+      ++received;
+      bytes += frame_bytes;
+      malformed += e.malformed;
+      truncated += e.truncated;
+    }
+  };
+  void count(const Tally& t) {
+    if (t.received == 0) return;
+    counters.received.fetch_add(t.received, std::memory_order_relaxed);
+    counters.received_bytes.fetch_add(t.bytes, std::memory_order_relaxed);
+    if (t.malformed) counters.malformed.fetch_add(t.malformed, std::memory_order_relaxed);
+    if (t.truncated) counters.truncated.fetch_add(t.truncated, std::memory_order_relaxed);
+  }
   void count(const store::Event& e, std::size_t bytes) {
-    counters.received.fetch_add(1, std::memory_order_relaxed);
-    counters.received_bytes.fetch_add(bytes, std::memory_order_relaxed);
-    if (e.malformed) counters.malformed.fetch_add(1, std::memory_order_relaxed);
-    if (e.truncated) counters.truncated.fetch_add(1, std::memory_order_relaxed);
+    Tally t;
+    t.add(e, bytes);
+    count(t);
   }
 
   // Waits (without reading more) until the writer takes the batch: TCP backpressure.
@@ -237,12 +254,14 @@ struct Listeners::Impl : std::enable_shared_from_this<Listeners::Impl> {
         break;
       }
       framer.feed(std::string_view(buffer.data(), n));
+      Tally tally;
       while (auto frame = framer.next()) {
         auto& e = batch.emplace_back();
         frame_builder->build(e, frame->bytes, source, now, frame->truncated);
         if (frame->bad_framing) e.malformed = true;  // build() kept the frame's bytes
-        count(e, frame->bytes.size());
+        tally.add(e, frame->bytes.size());
       }
+      count(tally);
       if (!batch.empty()) {
         // The writer takes the storage with the events and hands back an emptied batch's
         // when it has one: the next read's batch is sized like this one, so that it does

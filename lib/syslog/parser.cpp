@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -119,11 +120,26 @@ IsoTime parse_iso(std::string_view s, const core::TimeZone& zone) {
   IsoTime r;
   core::CivilTime c;
   if (s.size() < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
-      s[13] != ':' || s[16] != ':' || !read_digits(s, 0, 4, c.year) ||
-      !read_digits(s, 5, 2, c.month) || !read_digits(s, 8, 2, c.day) ||
-      !read_digits(s, 11, 2, c.hour) || !read_digits(s, 14, 2, c.minute) ||
-      !read_digits(s, 17, 2, c.second))
+      s[13] != ':' || s[16] != ':')
     return r;
+  // Events arrive in time order, and most share their second with the one before: its
+  // six numbers are read again only when the text of the second differs.
+  struct LastSecond {
+    char text[19];
+    core::CivilTime civil;
+    bool set = false;
+  };
+  thread_local LastSecond last;
+  if (last.set && std::memcmp(last.text, s.data(), 19) == 0) {
+    c = last.civil;
+  } else {
+    if (!read_digits(s, 0, 4, c.year) || !read_digits(s, 5, 2, c.month) || !read_digits(s, 8, 2, c.day) ||
+        !read_digits(s, 11, 2, c.hour) || !read_digits(s, 14, 2, c.minute) || !read_digits(s, 17, 2, c.second))
+      return r;
+    std::memcpy(last.text, s.data(), 19);
+    last.civil = c;
+    last.set = true;
+  }
   if (s[10] == 't') r.strict = false;
   std::size_t i = 19;
   if (i < s.size() && s[i] == '.') {

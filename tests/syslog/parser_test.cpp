@@ -123,6 +123,19 @@ TEST_F(Parser, ReadsOffsetsEastAndWestOfUtc) {
             "2026-11-20T13:00:00+09:00");
 }
 
+// The second's text is read once for a run of events in the same second: what follows
+// it (fraction, offset) and what precedes it (an invalid date) must still count.
+TEST_F(Parser, ReadsEachTimestampOfARunInTheSameSecondOnItsOwn) {
+  EXPECT_EQ(time_of(parse_line("<13>1 2026-11-20T01:02:03.5Z h a - - - x")), "2026-11-20T10:02:03.500000+09:00");
+  EXPECT_EQ(time_of(parse_line("<13>1 2026-11-20T01:02:03+09:00 h a - - - x")), "2026-11-20T01:02:03+09:00");
+  EXPECT_EQ(time_of(parse_line("<13>1 2026-11-20T01:02:03.25-01:00 h a - - - x")), "2026-11-20T11:02:03.250000+09:00");
+  auto bad = parse_line("<13>1 2026-13-20T01:02:03Z h a - - - x");
+  EXPECT_TRUE(bad.malformed);
+  EXPECT_FALSE(parse_line("<13>1 2026-13-20T01:02:03Z h a - - - x").time_us) << "the same bad date again";
+  EXPECT_EQ(time_of(parse_line("<13>1 2026-11-20T01:02:04Z h a - - - x")), "2026-11-20T10:02:04+09:00");
+  EXPECT_EQ(time_of(parse_line("<13>1 2026-11-20T01:02:03Z h a - - - x")), "2026-11-20T10:02:03+09:00");
+}
+
 TEST_F(Parser, TakesNilvalueForEveryHeaderField) {
   auto m = parse_line("<13>1 - - - - - - only the message");
   EXPECT_FALSE(m.malformed) << m.malformed_reason;
