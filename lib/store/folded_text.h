@@ -7,7 +7,6 @@
 // Pure functions and value types; thread-safe once built.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -17,11 +16,9 @@ namespace hokan::store {
 
 std::string fold_ascii(std::string_view text);
 
-// The distinct trigrams (three consecutive bytes, folded, as b0 << 16 | b1 << 8 | b2) that
-// start at even offsets of what each add() is given. add() runs over every record a
-// bucket stores: a bit per possible trigram (2 MiB), no hashing, and half the trigrams.
-// Half suffice: wherever a literal occurs, the trigrams at its own even offsets, or else
-// all those at its odd ones, start at even offsets of the added bytes (trigrams_by_parity).
+// The distinct trigrams (three consecutive bytes, folded, as b0 << 16 | b1 << 8 | b2) of
+// everything added. add() runs over every record a bucket stores: a bit per possible
+// trigram (2 MiB), no hashing.
 class TrigramCollector {
  public:
   TrigramCollector();
@@ -32,10 +29,8 @@ class TrigramCollector {
   std::vector<uint64_t> seen_;
 };
 
-// The distinct trigrams of an already folded literal, those starting at its even offsets
-// ([0]) and those at its odd ones ([1]); none when it is shorter than 3 (or 4, for [1]).
-// A bucket may hold the literal only if it holds all of [0] or all of [1].
-std::array<std::vector<uint32_t>, 2> trigrams_by_parity(std::string_view folded);
+// The distinct trigrams of an already folded literal; none when it is shorter than 3.
+std::vector<uint32_t> trigrams_of(std::string_view folded);
 
 // The three bytes of a trigram, the input of its keyed hash.
 std::string trigram_bytes(uint32_t gram);

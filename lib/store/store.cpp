@@ -966,15 +966,11 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
     auto& w = wanted.emplace_back(field, std::vector<uint64_t>{});
     for (const auto& v : *values) w.second.push_back(BucketSummary::key(field, (*hash)(v)));
   }
-  // And text it cannot hold: a literal that lacks one of the trigrams at its even
-  // offsets and one of those at its odd ones (the summary holds the trigrams that start
-  // at even offsets of the stored bytes, TrigramCollector).
-  std::vector<std::array<std::vector<uint64_t>, 2>> literals;
+  // And text it cannot hold: a literal one of whose trigrams it lacks.
+  std::vector<std::vector<uint64_t>> literals;
   for (const auto& literal : searched_literals(q)) {
     auto& keys = literals.emplace_back();
-    auto grams = trigrams_by_parity(fold_ascii(literal));
-    for (int parity : {0, 1})
-      for (uint32_t gram : grams[parity]) keys[parity].push_back((*hash)(trigram_bytes(gram)));
+    for (uint32_t gram : trigrams_of(fold_ascii(literal))) keys.push_back((*hash)(trigram_bytes(gram)));
   }
   std::map<DayNumber, std::vector<BucketId>> by_day;
   for (const auto& id : candidates) {
@@ -984,9 +980,7 @@ std::vector<std::pair<DayNumber, std::vector<BucketId>>> Store::Impl::plan(const
         return std::any_of(w.second.begin(), w.second.end(), [&](uint64_t k) { return summary->may_contain(k); });
       });
       may = may && std::all_of(literals.begin(), literals.end(),
-                               [&](const auto& keys) {
-                                 return summary->may_hold_trigrams(keys[0]) || summary->may_hold_trigrams(keys[1]);
-                               });
+                               [&](const auto& keys) { return summary->may_hold_trigrams(keys); });
       if (!may) continue;
     }
     by_day[id.day].push_back(id);

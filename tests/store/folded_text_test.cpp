@@ -13,61 +13,40 @@ TEST(FoldedText, FoldsAsciiLettersOnly) {
   EXPECT_EQ(fold_ascii("\xc3\x84-09_[]"), "\xc3\x84-09_[]");
 }
 
-TEST(FoldedText, CollectsEachTrigramAtAnEvenOffsetOnceAcrossCalls) {
+TEST(FoldedText, CollectsEachTrigramOnceAcrossCalls) {
   TrigramCollector c;
-  c.add("ABabA");  // "aba" at 0 and 2; "bab" at 1 is not taken
-  c.add("xaBa");   // "xab" at 0; each add() starts at offset 0
-  c.add("zz");     // too short
+  c.add("ABab");  // "aba", "bab"
+  c.add("xaBa");  // "xab", "aba"
+  c.add("zz");    // too short
   auto grams = c.distinct();
-  std::vector<uint32_t> expected{0x616261, 0x786162};
+  std::vector<uint32_t> expected{0x616261, 0x626162, 0x786162};
   EXPECT_EQ(grams, expected);
-  EXPECT_EQ(trigrams_by_parity("ababx")[0], (std::vector<uint32_t>{0x616261, 0x616278}));
-  EXPECT_EQ(trigrams_by_parity("ababx")[1], (std::vector<uint32_t>{0x626162}));
-  EXPECT_TRUE(trigrams_by_parity("abc")[1].empty());
-  EXPECT_TRUE(trigrams_by_parity("ab")[0].empty());
+  EXPECT_EQ(trigrams_of("abab"), (std::vector<uint32_t>{0x616261, 0x626162}));
+  EXPECT_TRUE(trigrams_of("ab").empty());
   EXPECT_EQ(trigram_bytes(0x616263), "abc");
 }
 
-// Every trigram at an even offset of the text, bytes above 0x7f or not, each once, in
-// order, as trigrams_by_parity() gives them; at every length, since add() reads eight
-// bytes at a time and pads the rest.
+// Every trigram of the text, bytes above 0x7f or not, each once, in order, as
+// trigrams_of() gives them; at every length, since add() runs over the two halves of
+// its input at once and the trigrams around the middle belong to neither half's start.
 TEST(FoldedText, CollectsEveryTrigramOfTextsOfAnyLength) {
   const std::string varied = "Accepted publickey for Yamada from 192.0.2.7 port 50022 ssh2: \xe5\xb1\xb1\x01";
   for (std::size_t length = 0; length <= varied.size(); ++length) {
     TrigramCollector c;
     c.add(std::string_view(varied).substr(0, length));
-    EXPECT_EQ(c.distinct(), trigrams_by_parity(fold_ascii(varied.substr(0, length)))[0]) << length;
+    EXPECT_EQ(c.distinct(), trigrams_of(fold_ascii(varied.substr(0, length)))) << length;
   }
 
-  // The three looked for below start at even offsets (14, 34, 20).
-  std::string text = "Accepted for: \xe5\xb1\xb1\xe7\x94\xb0 from 10.0.0.1\x7f\x80\xff\x01Z";
-  for (int c = 0; c < 256; ++c) text += {static_cast<char>(c), static_cast<char>(255 - c), 'q', 'Q'};
+  std::string text = "Accepted for \xe5\xb1\xb1\xe7\x94\xb0 from 10.0.0.1\x7f\x80\xff\x01Z";
+  for (int c = 0; c < 256; ++c) text += {static_cast<char>(c), static_cast<char>(255 - c), 'q'};
   TrigramCollector c;
   c.add(text);
   auto grams = c.distinct();
-  EXPECT_EQ(grams, trigrams_by_parity(fold_ascii(text))[0]);
+  EXPECT_EQ(grams, trigrams_of(fold_ascii(text)));
   EXPECT_TRUE(std::is_sorted(grams.begin(), grams.end()));
   EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0xe5b1b1u));
   EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0x7f80ffu));
-  EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0x206672u));  // " fr"
-}
-
-// What the summaries' text filter relies on: wherever a literal occurs in what was
-// added, all its trigrams of one parity were collected.
-TEST(FoldedText, HoldsOneParityOfALiteralWhereverItOccurs) {
-  const std::string literal = "Ticket-4711x";
-  const auto parity = trigrams_by_parity(fold_ascii(literal));
-  for (std::size_t at = 0; at < 20; ++at) {
-    TrigramCollector c;
-    c.add(std::string(at, '#') + literal + "~");
-    const auto held = c.distinct();
-    auto holds_all = [&](const std::vector<uint32_t>& grams) {
-      return std::all_of(grams.begin(), grams.end(),
-                         [&](uint32_t g) { return std::binary_search(held.begin(), held.end(), g); });
-    };
-    EXPECT_TRUE(holds_all(parity[at % 2])) << at;
-    EXPECT_FALSE(holds_all(parity[1 - at % 2])) << at << ": the other parity is not taken";
-  }
+  EXPECT_TRUE(std::binary_search(grams.begin(), grams.end(), 0x6f6d20u));  // "om "
 }
 
 TEST(FoldedText, FindsALiteralInAnyCase) {

@@ -174,8 +174,7 @@ TEST_F(YearTest, AYearWideTextSearchOpensOnlyTheBucketsThatMayHoldTheText) {
   auto folded = lookup(*store, {.required_text = {"publickey for rare-alice", "ACCEPTED"}});
   EXPECT_EQ(folded.records, kRareUserDays.size());
   EXPECT_EQ(folded.buckets_scanned, kRareUserDays.size());
-  // The summaries hold the trigrams at even offsets of the records: a literal is found
-  // wherever it starts, and still rules the other days out.
+  // A literal is found wherever it starts in the line, and still rules the other days out.
   for (const char* shifted : {"rare-alice", "are-alice", "re-alice", "e-alice"}) {
     auto part = lookup(*store, {.prefilter = shifted});
     EXPECT_EQ(part.records, kRareUserDays.size()) << shifted;
