@@ -1,7 +1,6 @@
 #include "store/folded_text.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 
 namespace hokan::store {
@@ -26,12 +25,21 @@ std::string fold_ascii(std::string_view text) {
 
 TrigramCollector::TrigramCollector() : seen_((1u << 24) / 64, 0) {}
 
-// fold() as a table: the trigram loop runs over every byte a bucket stores.
-constexpr auto kFolded = [] {
-  std::array<unsigned char, 256> table{};
-  for (int c = 0; c < 256; ++c) table[c] = fold(static_cast<unsigned char>(c));
-  return table;
-}();
+namespace {
+// Eight bytes at once, with ASCII capitals folded: a byte is a capital when its low seven
+// bits are at least 'A' and below 'Z' + 1 and its high bit is clear; adding to the low
+// seven bits sets each byte's high bit without carrying into the next byte.
+uint64_t load_folded(const unsigned char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  constexpr uint64_t kLow7 = 0x7f7f7f7f7f7f7f7full, kHigh = 0x8080808080808080ull;
+  const uint64_t low = w & kLow7;
+  const uint64_t at_least_a = low + 0x3f3f3f3f3f3f3f3full;    // 0x80 - 'A' in every byte
+  const uint64_t past_z = low + 0x2525252525252525ull;        // 0x80 - ('Z' + 1)
+  const uint64_t capital = at_least_a & ~past_z & ~w & kHigh;
+  return w | (capital >> 2);                                  // 0x80 >> 2 == 'a' - 'A'
+}
+}  // namespace
 
 void TrigramCollector::add(std::string_view bytes) {
   const std::size_t n = bytes.size();
@@ -39,22 +47,25 @@ void TrigramCollector::add(std::string_view bytes) {
   const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
   uint64_t* seen = seen_.data();
   auto mark = [seen](uint32_t gram) { seen[gram >> 6] |= uint64_t{1} << (gram & 63); };
-  // Two halves at once: each step's trigram waits on the one before, and two chains
-  // keep the core busy while one waits (a fifth less time than one chain). The first
-  // takes the trigrams ending at [2, half + 2), the second those ending at [half + 2, n).
-  const std::size_t half = n / 2;
-  uint32_t first = uint32_t{kFolded[p[0]]} << 8 | kFolded[p[1]];
-  uint32_t second = uint32_t{kFolded[p[half]]} << 8 | kFolded[p[half + 1]];
-  std::size_t i = 2;
-  for (; half + i < n; ++i) {
-    first = (first << 8 | kFolded[p[i]]) & 0xffffff;
-    second = (second << 8 | kFolded[p[half + i]]) & 0xffffff;
-    mark(first);
-    mark(second);
+  // The trigram loop runs over every byte a bucket stores. Eight bytes read as one
+  // number hold the six trigrams that start in their first six; each is a shift of it,
+  // so no trigram waits on the one before (a byte at a time, each did).
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 6) {
+    const uint64_t w = __builtin_bswap64(load_folded(p + i));  // p[i] in the top byte
+    mark(static_cast<uint32_t>(w >> 40));
+    mark(static_cast<uint32_t>(w >> 32) & 0xffffff);
+    mark(static_cast<uint32_t>(w >> 24) & 0xffffff);
+    mark(static_cast<uint32_t>(w >> 16) & 0xffffff);
+    mark(static_cast<uint32_t>(w >> 8) & 0xffffff);
+    mark(static_cast<uint32_t>(w) & 0xffffff);
   }
-  for (; i < half + 2; ++i) {
-    first = (first << 8 | kFolded[p[i]]) & 0xffffff;
-    mark(first);
+  // The last trigrams, from fewer than eight bytes: padded into a zeroed word.
+  if (i + 3 <= n) {
+    unsigned char tail[8] = {};
+    std::memcpy(tail, p + i, n - i);
+    const uint64_t w = __builtin_bswap64(load_folded(tail));
+    for (std::size_t k = 0; i + k + 3 <= n; ++k) mark(static_cast<uint32_t>(w >> (40 - 8 * k)) & 0xffffff);
   }
 }
 

@@ -27,8 +27,8 @@ TEST(FoldedText, CollectsEachTrigramOnceAcrossCalls) {
 }
 
 // Every trigram of the text, bytes above 0x7f or not, each once, in order, as
-// trigrams_of() gives them; at every length, since add() runs over the two halves of
-// its input at once and the trigrams around the middle belong to neither half's start.
+// trigrams_of() gives them; at every length, since add() reads eight bytes at a time
+// and pads what is left.
 TEST(FoldedText, CollectsEveryTrigramOfTextsOfAnyLength) {
   const std::string varied = "Accepted publickey for Yamada from 192.0.2.7 port 50022 ssh2: \xe5\xb1\xb1\x01";
   for (std::size_t length = 0; length <= varied.size(); ++length) {
