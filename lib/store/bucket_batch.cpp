@@ -24,23 +24,30 @@ void BucketBatch::index(codec::RecordKey key, std::size_t at, const Event& e) {
   entry.offset = static_cast<uint32_t>(at);
   entry.size = static_cast<uint32_t>(arena_.size() - at);
   entry.first_posted = static_cast<uint32_t>(posted_.size());
-  for_each_indexed_value(e, [&](int f, const std::string& v) {
-    if (!have_last_[f] || last_value_[f] != v) {
-      last_value_[f] = v;
-      last_hash_[f] = hash_(v);
-      have_last_[f] = true;
-    }
-    posted_.push_back({f, last_hash_[f]});
-  });
+  for_each_indexed_value(e, [&](int f, const std::string& v) { posted_.push_back({f, hash_of(f, v)}); });
   entry.posted = static_cast<uint32_t>(posted_.size() - entry.first_posted);
   entries_.push_back(entry);
+}
+
+uint64_t BucketBatch::hash_of(int field, const std::string& value) {
+  // `value` is never empty (for_each_indexed_value skips empty ones).
+  const auto first = static_cast<unsigned char>(value.front()), last = static_cast<unsigned char>(value.back()),
+             middle = static_cast<unsigned char>(value[value.size() / 2]);
+  Hashed& slot = hashed_[field][(value.size() * 7 + first * 3 + middle * 5 + last) % kHashedSlots];
+  if (!slot.set || slot.value != value) {
+    slot.value = value;
+    slot.hash = hash_(value);
+    slot.set = true;
+  }
+  return slot.hash;
 }
 
 void BucketBatch::clear() {
   entries_.clear();
   posted_.clear();
   arena_.clear();
-  for (auto& h : have_last_) h = false;
+  for (auto& field : hashed_)
+    for (auto& slot : field) slot.set = false;
 }
 
 void BucketBatch::put_into(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* records, RunBuilder& index,

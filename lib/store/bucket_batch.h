@@ -97,11 +97,17 @@ class BucketBatch {
   std::string arena_;  // the records' encoded bytes
   std::vector<Entry> entries_;
   std::vector<Posted> posted_;
-  // The hash of the last value seen per field: consecutive records mostly share host
-  // and app, so most records hash nothing for them.
-  std::string last_value_[kFields];
-  uint64_t last_hash_[kFields] = {};
-  bool have_last_[kFields] = {};
+  // Values hashed lately, a few per field: a bucket's records name a few hosts and apps
+  // over and over and their busy users and addresses often, and finding a value here
+  // costs less than its keyed hash.
+  struct Hashed {
+    std::string value;
+    uint64_t hash = 0;
+    bool set = false;
+  };
+  static constexpr std::size_t kHashedSlots = 16;
+  Hashed hashed_[kFields][kHashedSlots];
+  uint64_t hash_of(int field, const std::string& value);
   block::Builder builder_;
   std::string block_value_, key_;
 };

@@ -9,7 +9,9 @@ namespace hokan::store::codec {
 namespace {
 using bytes::get_u64_be;
 using bytes::put_u64_be;
+using bytes::kMaxVarintBytes;
 using bytes::put_varint;
+using bytes::put_varint_at;
 using bytes::Reader;
 using bytes::unzigzag;
 using bytes::zigzag;
@@ -52,13 +54,17 @@ constexpr uint8_t kSameAsSrcIp = 3, kSameAsOriginIp = 5;
 
 class TextWriter {
  public:
-  TextWriter(std::string& out, std::string_view raw) : out_(out), raw_(raw) {}
+  // Writes at `out`, which has room for what bound_of() says of every field written.
+  TextWriter(char* out, std::string_view raw) : p_(out), raw_(raw) {}
+  // The most put() and put_literal() write for `s`.
+  static constexpr std::size_t bound_of(std::string_view s) { return 2 * kMaxVarintBytes + s.size(); }
+  char* end() const { return p_; }
   void put(std::string_view s) {
     // A reference takes two varints: shorter values are cheaper as they are.
     if (s.size() >= 3) {
       std::size_t at = find(s);
       if (at != std::string_view::npos) {
-        put_varint(out_, (uint64_t{s.size()} << 1) | 1);
+        p_ = put_varint_at(p_, (uint64_t{s.size()} << 1) | 1);
         put_offset(at);
         cursor_ = at + s.size();
         return;
@@ -68,21 +74,23 @@ class TextWriter {
   }
   // A field the received bytes do not hold (the peer's address): no search for it.
   void put_literal(std::string_view s) {
-    put_varint(out_, uint64_t{s.size()} << 1);
-    out_.append(s);
+    p_ = put_varint_at(p_, uint64_t{s.size()} << 1);
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
   }
   // Like put(), for a field that is likely raw's tail.
   void put_tail(std::string_view s) {
     if (s.size() < 3 || !raw_.ends_with(s)) return put(s);
-    put_varint(out_, 1);
+    p_ = put_varint_at(p_, 1);
     put_offset(raw_.size() - s.size());
     // Fields that follow are mostly in the tail: they are looked for from its start.
     cursor_ = raw_.size() - s.size();
   }
+  void put_number(uint64_t v) { p_ = put_varint_at(p_, v); }
 
  private:
   void put_offset(std::size_t at) {
-    put_varint(out_, zigzag(static_cast<int64_t>(at) - static_cast<int64_t>(cursor_)));
+    p_ = put_varint_at(p_, zigzag(static_cast<int64_t>(at) - static_cast<int64_t>(cursor_)));
   }
   std::size_t find(std::string_view s) const {
     if (cursor_ < raw_.size()) {
@@ -109,7 +117,7 @@ class TextWriter {
     }
     return std::string_view::npos;
   }
-  std::string& out_;
+  char* p_;
   std::string_view raw_;
   std::size_t cursor_ = 0;
 };
@@ -242,55 +250,78 @@ Result<void> decode_posting(std::string_view value, std::vector<PostingHit>& out
 }
 
 void encode_event(const Event& e, std::string& out) {
-  out.push_back(static_cast<char>(kEventVersion));
-  uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
-                   (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
-  put_varint(out, flags);
-  out.push_back(static_cast<char>(e.facility + 1));
-  out.push_back(static_cast<char>(e.severity + 1));
-  // The fields go first, then their size is put before them and raw after them.
-  const std::size_t fields_at = out.size();
-  TextWriter text(out, e.raw);
-  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid}) text.put(*s);
-  // The message is the line's tail, nearly always; the fields below are mostly in it.
-  text.put_tail(e.message);
-  // The source is where the bytes came from, not in them: a search would read the whole
-  // line for nothing, for every record.
-  text.put_literal(e.source);
-  for (const std::string* s : {&e.fields.user, &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip,
-                               &e.fields.action, &e.fields.case_id})
-    text.put(*s);
-  put_varint(out, e.fields.ips.size());
-  for (const auto& ip : e.fields.ips) {
-    // The list holds src_ip and origin_ip too (syslog::Fields): those are named, not
-    // referenced again from wherever the cursor stands.
-    if (!ip.empty() && ip == e.fields.src_ip)
-      put_varint(out, kSameAsSrcIp);
-    else if (!ip.empty() && ip == e.fields.origin_ip)
-      put_varint(out, kSameAsOriginIp);
-    else
-      text.put(ip);
-  }
-  put_varint(out, e.sd.size());
+  // Sized first and written through a pointer: a push_back per varint, each a call with
+  // its own capacity check, was a fifth of encoding.
+  // Version, facility and severity; flags and the fields' size; the counts of ips, sd and
+  // extra; the claimed time and object size; raw; and each field.
+  std::size_t bound = 3 + 2 * kMaxVarintBytes + 3 * kMaxVarintBytes + 2 * kMaxVarintBytes + e.raw.size();
+  for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid, &e.message, &e.source, &e.fields.user,
+                               &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip, &e.fields.action,
+                               &e.fields.case_id})
+    bound += TextWriter::bound_of(*s);
+  for (const auto& ip : e.fields.ips) bound += TextWriter::bound_of(ip);
   for (const auto& element : e.sd) {
-    text.put(element.id);
-    put_varint(out, element.params.size());
-    for (const auto& p : element.params) {
-      text.put(p.name);
-      text.put(p.value);
+    bound += TextWriter::bound_of(element.id) + kMaxVarintBytes;
+    for (const auto& p : element.params) bound += TextWriter::bound_of(p.name) + TextWriter::bound_of(p.value);
+  }
+  for (const auto& [name, value] : e.fields.extra) bound += TextWriter::bound_of(name) + TextWriter::bound_of(value);
+  const std::size_t start = out.size();
+  out.resize_and_overwrite(start + bound, [&](char* buffer, std::size_t) {
+    char* p = buffer + start;
+    *p++ = static_cast<char>(kEventVersion);
+    const uint64_t flags = (e.malformed ? kMalformed : 0) | (e.truncated ? kTruncated : 0) |
+                           (e.claimed_time_us ? kClaimedTime : 0) | (e.is_object() ? kObject : 0);
+    p = put_varint_at(p, flags);
+    *p++ = static_cast<char>(e.facility + 1);
+    *p++ = static_cast<char>(e.severity + 1);
+    // The fields go first, then their size is put before them and raw after them: they
+    // are written a varint's room further on and moved back once their size is known.
+    char* const fields = p + kMaxVarintBytes;
+    TextWriter text(fields, e.raw);
+    for (const std::string* s : {&e.host, &e.app, &e.procid, &e.msgid}) text.put(*s);
+    // The message is the line's tail, nearly always; the fields below are mostly in it.
+    text.put_tail(e.message);
+    // The source is where the bytes came from, not in them: a search would read the
+    // whole line for nothing, for every record.
+    text.put_literal(e.source);
+    for (const std::string* s : {&e.fields.user, &e.fields.target_user, &e.fields.src_ip, &e.fields.origin_ip,
+                                 &e.fields.action, &e.fields.case_id})
+      text.put(*s);
+    text.put_number(e.fields.ips.size());
+    for (const auto& ip : e.fields.ips) {
+      // The list holds src_ip and origin_ip too (syslog::Fields): those are named, not
+      // referenced again from wherever the cursor stands.
+      if (!ip.empty() && ip == e.fields.src_ip)
+        text.put_number(kSameAsSrcIp);
+      else if (!ip.empty() && ip == e.fields.origin_ip)
+        text.put_number(kSameAsOriginIp);
+      else
+        text.put(ip);
     }
-  }
-  put_varint(out, e.fields.extra.size());
-  for (const auto& [name, value] : e.fields.extra) {
-    text.put(name);
-    text.put(value);
-  }
-  if (e.claimed_time_us) put_varint(out, zigzag(*e.claimed_time_us - e.time_us));
-  if (e.is_object()) put_varint(out, e.object_size);
-  std::string size;  // ten bytes at most: held in the string itself, not allocated
-  put_varint(size, out.size() - fields_at);
-  out.insert(fields_at, size);
-  out.append(e.raw);
+    text.put_number(e.sd.size());
+    for (const auto& element : e.sd) {
+      text.put(element.id);
+      text.put_number(element.params.size());
+      for (const auto& param : element.params) {
+        text.put(param.name);
+        text.put(param.value);
+      }
+    }
+    text.put_number(e.fields.extra.size());
+    for (const auto& [name, value] : e.fields.extra) {
+      text.put(name);
+      text.put(value);
+    }
+    if (e.claimed_time_us) text.put_number(zigzag(*e.claimed_time_us - e.time_us));
+    if (e.is_object()) text.put_number(e.object_size);
+    const auto size = static_cast<std::size_t>(text.end() - fields);
+    p = put_varint_at(p, size);
+    std::memmove(p, fields, size);
+    p += size;
+    if (!e.raw.empty()) std::memcpy(p, e.raw.data(), e.raw.size());
+    p += e.raw.size();
+    return static_cast<std::size_t>(p - buffer);
+  });
 }
 
 Result<void> decode_event(std::string_view value, Event& e) {

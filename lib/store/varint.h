@@ -25,6 +25,18 @@ inline void put_varint(std::string& out, uint64_t v) {
   out.append(buf, n);
 }
 
+// Writes a varint at `p`, which has room for ten bytes; returns the byte after it. For
+// encoders that size their output first and write it through a pointer.
+inline char* put_varint_at(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+constexpr std::size_t kMaxVarintBytes = 10;
+
 inline uint64_t zigzag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 inline int64_t unzigzag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
