@@ -332,8 +332,12 @@ void Writer::run() {
         last_trouble = trouble;
       }
       unsynced = unsynced || (wrote && sync_ == store::SyncMode::batch);
-    } else if (wrote) {
-      unsynced = unsynced || sync_ == store::SyncMode::batch;
+    } else {
+      // Submissions without events (a RELP close) wait for what came before them: they
+      // are told with the next sync, or at once when nothing waits for one. (They were
+      // dropped, and a RELP client that closed in a read of its own waited forever.)
+      std::move(acks.begin(), acks.end(), std::back_inserter(waiting));
+      if (wrote) unsynced = unsynced || sync_ == store::SyncMode::batch;
     }
     recycle_parts();
     auto now = Clock::now();

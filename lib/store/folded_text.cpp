@@ -1,6 +1,7 @@
 #include "store/folded_text.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace hokan::store {
@@ -29,6 +30,7 @@ namespace {
 // Eight bytes at once, with ASCII capitals folded: a byte is a capital when its low seven
 // bits are at least 'A' and below 'Z' + 1 and its high bit is clear; adding to the low
 // seven bits sets each byte's high bit without carrying into the next byte.
+static_assert(std::endian::native == std::endian::little, "add() reads bytes as a little-endian number");
 uint64_t load_folded(const unsigned char* p) {
   uint64_t w;
   std::memcpy(&w, p, sizeof w);

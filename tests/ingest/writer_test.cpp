@@ -63,5 +63,26 @@ TEST_F(WriterTest, AnUrgentRecordIsReadableWhenItsWaiterIsTold) {
   writer.stop();
 }
 
+// A submission without events (a RELP client's close) is told once what came before it
+// is durable; it must not be forgotten.
+TEST_F(WriterTest, ASubmissionWithoutEventsIsToldAfterWhatCameBefore) {
+  Writer writer(*store_, store::SyncMode::batch);
+  for (int round = 0; round < 2; ++round) {
+    std::vector<store::Event> before{audit_like("before-" + std::to_string(round))};
+    before[0].category = "access";
+    std::promise<bool> before_told, empty_told;
+    ASSERT_TRUE(writer.try_submit(before, [&](bool ok) { before_told.set_value(ok); }));
+    std::vector<store::Event> nothing;
+    ASSERT_TRUE(writer.try_submit(nothing, [&](bool ok) { empty_told.set_value(ok); }));
+    auto empty = empty_told.get_future();
+    ASSERT_EQ(empty.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "round " << round;
+    EXPECT_TRUE(empty.get());
+    auto first = before_told.get_future();
+    ASSERT_EQ(first.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "told in order";
+    EXPECT_TRUE(first.get());
+  }
+  writer.stop();
+}
+
 }  // namespace
 }  // namespace hokan::ingest
