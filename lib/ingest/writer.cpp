@@ -143,23 +143,14 @@ void Writer::observe(const std::vector<store::Event>& written, const std::vector
 
 bool Writer::attempt(std::vector<std::vector<store::Event>>& parts, bool privileged, Acks& acks,
                      const std::vector<Observer>& observers) {
-  std::optional<std::expected<void, store::Store::WriteFailure>> outcome;
-  try {
-    outcome = store_.write(std::span(parts), privileged);
-  } catch (const std::exception& e) {
-    // The store's promise about what is left where holds for errors it returns: here
-    // everything is kept, in order, in parts[0].
-    for (std::size_t p = 1; p < parts.size(); ++p) {
-      std::move(parts[p].begin(), parts[p].end(), std::back_inserter(parts[0]));
-      parts[p].clear();
-    }
-    outcome = std::unexpected(store::Store::WriteFailure{Error{Errc::internal, std::string("write: ") + e.what()}, 0, {}});
-  }
-  if (*outcome) {
+  // The store reports a thrown exception as an error too, with the same promise about
+  // what is left where.
+  auto outcome = store_.write(std::span(parts), privileged);
+  if (outcome) {
     for (const auto& part : parts) observe(part, observers);
     return true;
   }
-  auto& failure = outcome->error();
+  auto& failure = outcome.error();
   failure_text = failure.error.message;
   observe(failure.written, observers);
   auto& rest = parts[0];

@@ -203,7 +203,8 @@ class Store {
   // The same for the events of several batches, in order, as they arrived: ingest's
   // batches are written where the sessions built them (moving 600-byte events into one
   // batch first cost more than a tenth of the writer's time). On an error, the events
-  // not written are in parts[0] as above, and the other parts are empty.
+  // not written are in parts[0] as above, and the other parts are empty; an exception
+  // thrown while writing is reported the same way (Errc::internal).
   [[nodiscard]] std::expected<void, WriteFailure> write(std::span<std::vector<Event>> parts, bool privileged = false);
   // fsyncs the WAL of every bucket written since the last call. Writer thread only.
   [[nodiscard]] Result<void> sync_wal();
@@ -298,6 +299,8 @@ class Store {
   explicit Store(std::unique_ptr<Impl> impl);
 
  private:
+  // write()'s work; write() turns what it throws into an error.
+  std::expected<void, WriteFailure> write_parts(std::span<std::vector<Event>> parts, bool privileged);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -38,6 +38,17 @@ std::expected<void, Store::WriteFailure> Store::write(std::vector<Event>& events
 }
 
 std::expected<void, Store::WriteFailure> Store::write(std::span<std::vector<Event>> parts, bool privileged) {
+  // What is left where after a failure holds for a thrown exception too: everything is
+  // kept, in order, in parts[0], for the writer to retry.
+  try {
+    return write_parts(parts, privileged);
+  } catch (const std::exception& e) {
+    gather_into_first(parts);
+    return std::unexpected(WriteFailure{Error{Errc::internal, std::string("write: ") + e.what()}, 0, {}});
+  }
+}
+
+std::expected<void, Store::WriteFailure> Store::write_parts(std::span<std::vector<Event>> parts, bool privileged) {
   auto& impl = *impl_;
   // RocksDB's per-thread perf counters cost a TLS lookup per operation; nobody reads them.
   rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
